@@ -1,0 +1,192 @@
+"""Blahut–Arimoto for one point of the rate–distortion curve, with a certified bound."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from .._array import Array, get_namespace, log_base
+from .._fixed_point import certified_iteration, normalize_log
+from .._validation import as_matrix, as_pmf, check_base, check_beta, check_int, check_positive
+from ..exceptions import ConvergenceWarning, ShapeMismatchError
+from ._kernels import AutoKernel, LogKernel
+
+__all__ = ["RDSolution", "blahut_arimoto"]
+
+WARM_START_MIX = 1e-3  # uniform mass mixed into a warm start so pruned points can return
+
+
+@dataclass(frozen=True)
+class RDSolution:
+    """One point of the rate–distortion curve. Rates in units of ``base`` (bits by default).
+
+    Attributes
+    ----------
+    rate : float
+        I(X; X̂) of the returned encoder (an upper bound on R at ``distortion``).
+    distortion : float
+        E[d(X, X̂)] of the returned encoder.
+    lower_bound : float
+        Blahut's lower bound on R(``distortion``); ``rate - lower_bound`` certifies optimality.
+    encoder : array, shape ``(n_x, n_xhat)``
+        p(x̂|x), rows sum to 1.
+    output_marginal : array, shape ``(n_xhat,)``
+        p(x̂) = Σ_x p(x) p(x̂|x).
+    beta : float
+        Slope parameter in nats per unit of distortion: R'(D) = -β / ln(base).
+    iterations : int
+        Blahut–Arimoto map evaluations used (each costs one plain BA iteration).
+    converged : bool
+        Whether ``gap <= tol`` was reached before ``max_iter``.
+    base : float
+        Logarithm base of ``rate``, ``lower_bound`` and ``gap``.
+    """
+
+    rate: float
+    distortion: float
+    lower_bound: float
+    encoder: Array
+    output_marginal: Array
+    beta: float
+    iterations: int
+    converged: bool
+    base: float = 2.0
+
+    @property
+    def gap(self) -> float:
+        """Certified distance ``rate - lower_bound`` ≥ 0 from the true R(D)."""
+        return self.rate - self.lower_bound
+
+
+def _initial_theta(init: Any, n_xhat: int, xp: Any, dtype: Any) -> Array:
+    if init is None:
+        return xp.zeros(n_xhat, dtype=dtype) - math.log(n_xhat)
+    mix = 0.0
+    if isinstance(init, RDSolution):
+        init, mix = init.output_marginal, WARM_START_MIX
+    q, _ = as_pmf(init, name="init", batch=False, xp=xp)
+    if q.shape[0] != n_xhat:
+        raise ShapeMismatchError(f"init must have {n_xhat} entries (one per x̂); got {q.shape[0]}")
+    q = (1.0 - mix) * xp.astype(q, dtype) + mix / n_xhat
+    return normalize_log(xp.log(xp.clip(q, min=1e-300)), xp)
+
+
+def solution_from_marginal(
+    px: Array, d: Array, beta: float, theta: Array, gap_nats: float, xp: Any
+) -> tuple[Array, Array, float, float]:
+    """Encoder, output marginal, rate (nats) and distortion of the BA encoder built from θ.
+
+    .. math:: p(\\hat x|x) = \\frac{q(\\hat x)\\, e^{-\\beta d(x, \\hat x)}}{Z(x, \\beta)}
+    """
+    from .._array import logsumexp
+
+    exponent = theta[None, :] - beta * d  # (n_x, n_xhat)
+    log_enc = exponent - logsumexp(exponent, axis=1, xp=xp)[:, None]
+    encoder = xp.exp(log_enc)
+    marginal = px @ encoder  # (n_xhat,)
+    log_marg = xp.log(xp.clip(marginal, min=1e-300))
+    terms = xp.where(encoder > 0, encoder * (log_enc - log_marg[None, :]), xp.zeros_like(encoder))
+    rate = max(float(xp.sum(px * xp.sum(terms, axis=1))), 0.0)
+    distortion = float(xp.sum(px * xp.sum(encoder * d, axis=1)))
+    return encoder, marginal, rate, distortion
+
+
+def blahut_arimoto(
+    px: Any,
+    distortion: Any,
+    beta: float,
+    *,
+    tol: float = 1e-6,
+    max_iter: int = 100_000,
+    init: Any = None,
+    base: float = 2.0,
+    accelerate: bool = True,
+    log_domain: bool = False,
+) -> RDSolution:
+    r"""Minimise :math:`I(X;\hat X) + \beta\, E[d(X,\hat X)]` over p(x̂|x) (eqs. 9–12).
+
+    .. math:: p(\hat x|x) = \frac{p(\hat x)}{Z(x,\beta)} e^{-\beta d(x,\hat x)}, \qquad
+              p(\hat x) = \sum_x p(x)\, p(\hat x|x)
+
+    **Units.** β multiplies the distortion inside ``exp(-β d)``, so it is measured in nats per
+    unit of distortion whatever ``base`` is: the curve's slope at the solution is
+    ``dR/dD = -β`` in nats, ``-β / ln 2`` in bits.
+
+    **Certificate.** Each iterate q(x̂) gives Blahut's lower bound on R(D) at the encoder's
+    distortion D, :math:`R(D) \ge -\beta D - \sum_x p(x) \log Z(x) - \log \max_{\hat x} c(\hat x)`.
+    Iteration stops when ``rate - lower_bound <= tol``, so with the default ``tol = 1e-6`` the
+    returned rate is within 1e-6 bits of the true R(D) at the returned D.
+
+    **Speed.** One iteration is two matrix–vector products with the precomputed kernel
+    :math:`e^{-\beta (d - \min_{\hat x} d)}`; SQUAREM extrapolation (``accelerate=True``)
+    cuts the slow linear tail of plain BA by one to two orders of magnitude. If Z(x)
+    underflows (very large β with q nearly 0 near x), the iteration switches to the log
+    domain, which is finite for every β ≥ 0 and for p(x) with zeros.
+
+    Parameters
+    ----------
+    px : array_like, shape ``(n_x,)``
+        Source pmf; zeros allowed.
+    distortion : array_like, shape ``(n_x, n_xhat)``
+        Non-negative, finite distortion matrix; ``n_xhat`` may differ from ``n_x``.
+    beta : float
+        Lagrange multiplier β ≥ 0 (nats per unit distortion).
+    tol : float
+        Certified gap at which to stop, in units of ``base``.
+    max_iter : int
+        Budget of BA iterations; a :class:`~ibkit.exceptions.ConvergenceWarning` is issued
+        when it runs out.
+    init : array_like of shape ``(n_xhat,)`` or RDSolution, optional
+        Initial p(x̂) (uniform by default) or a previous solution to warm-start from.
+    base : float
+        2 for bits (default), ``numpy.e`` for nats.
+    accelerate : bool
+        Use SQUAREM extrapolation (default True).
+    log_domain : bool
+        Force the log-domain kernel (slower; the default switches automatically).
+
+    Returns
+    -------
+    RDSolution
+
+    References
+    ----------
+    Blahut (1972), "Computation of channel capacity and rate-distortion functions", IEEE
+    Trans. IT 18(4). Varadhan & Roland (2008), "Simple and globally convergent methods for
+    accelerating the convergence of any EM algorithm", Scand. J. Stat. 35(2).
+    """
+    xp = get_namespace(px, distortion)
+    px, _ = as_pmf(px, name="px", batch=False, xp=xp)
+    d = as_matrix(distortion, name="distortion", rows=int(px.shape[0]), nonnegative=True, xp=xp)
+    d = xp.astype(d, px.dtype)
+    beta = check_beta(beta)
+    base = check_base(base)
+    tol = check_positive(tol, "tol")
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    theta = _initial_theta(init, int(d.shape[1]), xp, px.dtype)
+    kernel = (LogKernel if log_domain else AutoKernel)(px, d, beta, xp)
+    result = certified_iteration(
+        theta, kernel, tol=tol * log_base(base), max_iter=max_iter, xp=xp, accelerate=accelerate
+    )
+    if not result.converged:
+        warnings.warn(
+            f"blahut_arimoto stopped at max_iter={max_iter} with certified gap "
+            f"{result.step.gap / log_base(base):.3g} > tol={tol:g} (beta={beta:g})",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    encoder, marginal, rate, dist = solution_from_marginal(px, d, beta, result.theta, result.step.gap, xp)
+    unit = log_base(base)
+    return RDSolution(
+        rate=rate / unit,
+        distortion=dist,
+        lower_bound=(rate - result.step.gap) / unit,
+        encoder=encoder,
+        output_marginal=marginal,
+        beta=beta,
+        iterations=result.evaluations,
+        converged=result.converged,
+        base=base,
+    )
