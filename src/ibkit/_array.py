@@ -29,9 +29,13 @@ __all__ = [
 
 
 def get_namespace(*arrays: Any) -> Any:
-    """Return the array-API namespace shared by ``arrays`` (NumPy for lists and scalars)."""
-    arrays = tuple(a for a in arrays if a is not None and not isinstance(a, (int, float)))
-    if not arrays or not all(_is_array(a) for a in arrays):
+    """Return the array-API namespace shared by the arrays among ``arrays``.
+
+    Lists, Python scalars and ``None`` do not vote: they are converted into the namespace of the
+    array arguments (NumPy when there are none). Arrays from two libraries raise ``TypeError``.
+    """
+    arrays = tuple(a for a in arrays if _is_array(a))
+    if not arrays:
         return array_api_compat.array_namespace(np.empty(0))
     return array_api_compat.array_namespace(*arrays)
 
@@ -69,7 +73,10 @@ def to_numpy(value: Array) -> np.ndarray:
         return value.detach().cpu().numpy()
     if hasattr(value, "get"):  # CuPy
         return value.get()
-    return np.asarray(array_api_compat.to_device(value, "cpu"))
+    try:  # any other host array (array_api_strict, JAX, ...) through the DLPack protocol
+        return np.from_dlpack(value)
+    except (AttributeError, BufferError, RuntimeError, TypeError):
+        return np.asarray(value)
 
 
 def log_base(base: float) -> float:

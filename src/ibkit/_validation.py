@@ -116,12 +116,14 @@ def as_pmf(
     _check_finite(arr, name, xp)
     _check_nonnegative(arr, name, xp)
     axes = tuple(range(arr.ndim - event_ndim, arr.ndim))
-    total = xp.sum(arr, axis=axes, keepdims=True)
-    if normalize:
-        if bool(xp.any(total <= 0)):
-            raise InvalidDistributionError(f"{name} has an all-zero distribution; cannot normalise")
-        return arr / total, xp
     tol = default_tol(arr.dtype, xp) if tol is None else check_positive(tol, "tol")
+    if normalize:
+        scale = xp.max(arr, axis=axes, keepdims=True)  # rescale first: huge counts cannot overflow
+        if bool(xp.any(scale <= 0)):
+            raise InvalidDistributionError(f"{name} has an all-zero distribution; cannot normalise")
+        arr = arr / scale
+        return arr / xp.sum(arr, axis=axes, keepdims=True), xp
+    total = xp.sum(arr, axis=axes, keepdims=True)
     off = xp.abs(total - 1.0) > tol
     if bool(xp.any(off)):
         index = _first_bad(off)
@@ -146,7 +148,9 @@ def as_matrix(
     """Validate a finite 2-D matrix of shape ``(rows, cols)`` (``None`` means any size)."""
     arr, xp = _to_array(value, name, xp)
     if arr.ndim != 2 or any(int(s) == 0 for s in arr.shape):
-        raise ShapeMismatchError(f"{name} must be a non-empty 2-D matrix; got shape {tuple(arr.shape)}")
+        raise ShapeMismatchError(
+            f"{name} must be a non-empty 2-D matrix; got shape {tuple(arr.shape)}"
+        )
     for axis, want in ((0, rows), (1, cols)):
         if want is not None and int(arr.shape[axis]) != want:
             raise ShapeMismatchError(
@@ -160,7 +164,9 @@ def as_matrix(
 
 
 def _as_real(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.generic)):
+    if isinstance(value, (bool, np.bool_, str, bytes)):  # float() would accept these
+        raise InvalidParameterError(f"{name} must be a real number; got {value!r}")
+    if not isinstance(value, (numbers.Real, np.generic)):
         try:
             value = float(value)  # 0-d arrays of any namespace
         except (TypeError, ValueError):
@@ -208,5 +214,7 @@ def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
     """Check that ``value`` is one of ``choices`` (an unknown option is an error, not a no-op)."""
     choices = tuple(choices)
     if value not in choices:
-        raise InvalidParameterError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+        raise InvalidParameterError(
+            f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}"
+        )
     return value

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._array import xlogy
 from .._validation import as_pmf
-from ._common import in_units
+from ._common import in_units, log0
 
 __all__ = ["conditional_mutual_information", "mutual_information"]
-
-
-def _safe(x: Any, xp: Any) -> Any:
-    return xp.where(x > 0, x, xp.ones_like(x))
 
 
 def mutual_information(
@@ -43,8 +38,8 @@ def mutual_information(
     pxy, xp = as_pmf(pxy, name="pxy", event_ndim=2, tol=tol, normalize=normalize)
     px = xp.sum(pxy, axis=-1, keepdims=True)  # (..., n_x, 1)
     py = xp.sum(pxy, axis=-2, keepdims=True)  # (..., 1, n_y)
-    ratio = pxy / _safe(px * py, xp)
-    value = xp.sum(xlogy(pxy, ratio, xp), axis=(-2, -1))
+    log_ratio = log0(pxy, xp) - log0(px, xp) - log0(py, xp)  # log p(x,y)/(p(x)p(y)) where p > 0
+    value = xp.sum(pxy * log_ratio, axis=(-2, -1))
     return in_units(xp.clip(value, min=0.0), base, xp)
 
 
@@ -69,6 +64,7 @@ def conditional_mutual_information(
     pxz = xp.sum(pxyz, axis=-2, keepdims=True)  # (..., n_x, 1, n_z)
     pyz = xp.sum(pxyz, axis=-3, keepdims=True)  # (..., 1, n_y, n_z)
     pz = xp.sum(pyz, axis=-2, keepdims=True)  # (..., 1, 1, n_z)
-    ratio = pxyz * pz / _safe(pxz * pyz, xp)
-    value = xp.sum(xlogy(pxyz, ratio, xp), axis=(-3, -2, -1))
+    # In the log domain: the products p(z) p(x,y,z) and p(x,z) p(y,z) could underflow.
+    log_ratio = log0(pxyz, xp) + log0(pz, xp) - log0(pxz, xp) - log0(pyz, xp)
+    value = xp.sum(pxyz * log_ratio, axis=(-3, -2, -1))
     return in_units(xp.clip(value, min=0.0), base, xp)

@@ -7,13 +7,24 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from .._array import Array, get_namespace, log_base
+from .._array import Array, get_namespace, log_base, logsumexp
 from .._fixed_point import certified_iteration, normalize_log
-from .._validation import as_matrix, as_pmf, check_base, check_beta, check_int, check_positive
+from .._validation import (
+    as_matrix,
+    as_pmf,
+    check_base,
+    check_beta,
+    check_choice,
+    check_int,
+    check_positive,
+)
 from ..exceptions import ConvergenceWarning, ShapeMismatchError
+from ._cnm import cnm_solve
 from ._kernels import AutoKernel, LogKernel
 
-__all__ = ["RDSolution", "blahut_arimoto"]
+__all__ = ["METHODS", "RDSolution", "blahut_arimoto"]
+
+METHODS = ("cnm", "squarem", "ba")
 
 WARM_START_MIX = 1e-3  # uniform mass mixed into a warm start so pruned points can return
 
@@ -60,37 +71,58 @@ class RDSolution:
         return self.rate - self.lower_bound
 
 
-def _initial_theta(init: Any, n_xhat: int, xp: Any, dtype: Any) -> Array:
+def _initial_marginal(init: Any, n_xhat: int, xp: Any, dtype: Any, *, sparse_ok: bool) -> Array:
+    """Uniform p(x̂), a user pmf, or a previous solution's p(x̂) (mixed with uniform mass when
+    the method cannot revive pruned points)."""
     if init is None:
-        return xp.zeros(n_xhat, dtype=dtype) - math.log(n_xhat)
+        return xp.ones(n_xhat, dtype=dtype) / n_xhat
     mix = 0.0
     if isinstance(init, RDSolution):
-        init, mix = init.output_marginal, WARM_START_MIX
+        init, mix = init.output_marginal, (0.0 if sparse_ok else WARM_START_MIX)
     q, _ = as_pmf(init, name="init", batch=False, xp=xp)
     if q.shape[0] != n_xhat:
         raise ShapeMismatchError(f"init must have {n_xhat} entries (one per x̂); got {q.shape[0]}")
     q = (1.0 - mix) * xp.astype(q, dtype) + mix / n_xhat
-    return normalize_log(xp.log(xp.clip(q, min=1e-300)), xp)
+    return q / xp.sum(q)
+
+
+def _log_weights(q: Array, xp: Any) -> Array:
+    positive = q > 0
+    return xp.where(positive, xp.log(xp.where(positive, q, xp.ones_like(q))), -xp.inf * xp.ones_like(q))
 
 
 def solution_from_marginal(
-    px: Array, d: Array, beta: float, theta: Array, gap_nats: float, xp: Any
+    px: Array, d: Array, beta: float, q: Array, xp: Any
 ) -> tuple[Array, Array, float, float]:
-    """Encoder, output marginal, rate (nats) and distortion of the BA encoder built from θ.
+    r"""Encoder, output marginal, rate (nats) and distortion of the BA encoder built from q.
 
-    .. math:: p(\\hat x|x) = \\frac{q(\\hat x)\\, e^{-\\beta d(x, \\hat x)}}{Z(x, \\beta)}
+    .. math:: p(\hat x|x) = \frac{q(\hat x)\, e^{-\beta d(x, \hat x)}}{Z(x, \beta)}
     """
-    from .._array import logsumexp
-
-    exponent = theta[None, :] - beta * d  # (n_x, n_xhat)
+    exponent = _log_weights(q, xp)[None, :] - beta * d  # (n_x, n_xhat)
     log_enc = exponent - logsumexp(exponent, axis=1, xp=xp)[:, None]
     encoder = xp.exp(log_enc)
     marginal = px @ encoder  # (n_xhat,)
     log_marg = xp.log(xp.clip(marginal, min=1e-300))
-    terms = xp.where(encoder > 0, encoder * (log_enc - log_marg[None, :]), xp.zeros_like(encoder))
+    used = encoder > 0
+    ratio = xp.where(used, log_enc, xp.zeros_like(log_enc)) - log_marg[None, :]
+    terms = xp.where(used, encoder * ratio, xp.zeros_like(encoder))
     rate = max(float(xp.sum(px * xp.sum(terms, axis=1))), 0.0)
     distortion = float(xp.sum(px * xp.sum(encoder * d, axis=1)))
     return encoder, marginal, rate, distortion
+
+
+def _solve(px: Array, d: Array, beta: float, q0: Array, *, method: str, tol: float,
+           max_iter: int, log_domain: bool, xp: Any) -> tuple[Array, float, int, bool]:
+    """Run ``method`` from q0; returns (q, certified gap in nats, iterations, converged)."""
+    if method == "cnm":
+        res = cnm_solve(px, d, beta, q0, tol=tol, max_iter=max_iter, xp=xp)
+        return res.marginal, res.gap, res.iterations, res.converged
+    kernel = (LogKernel if log_domain else AutoKernel)(px, d, beta, xp)
+    theta = normalize_log(xp.log(xp.clip(q0, min=1e-300)), xp)
+    res = certified_iteration(
+        theta, kernel, tol=tol, max_iter=max_iter, xp=xp, accelerate=method == "squarem"
+    )
+    return xp.exp(res.theta), res.step.gap, res.evaluations, res.converged
 
 
 def blahut_arimoto(
@@ -102,7 +134,7 @@ def blahut_arimoto(
     max_iter: int = 100_000,
     init: Any = None,
     base: float = 2.0,
-    accelerate: bool = True,
+    method: str = "cnm",
     log_domain: bool = False,
 ) -> RDSolution:
     r"""Minimise :math:`I(X;\hat X) + \beta\, E[d(X,\hat X)]` over p(x̂|x) (eqs. 9–12).
@@ -119,11 +151,15 @@ def blahut_arimoto(
     Iteration stops when ``rate - lower_bound <= tol``, so with the default ``tol = 1e-6`` the
     returned rate is within 1e-6 bits of the true R(D) at the returned D.
 
-    **Speed.** One iteration is two matrix–vector products with the precomputed kernel
-    :math:`e^{-\beta (d - \min_{\hat x} d)}`; SQUAREM extrapolation (``accelerate=True``)
-    cuts the slow linear tail of plain BA by one to two orders of magnitude. If Z(x)
-    underflows (very large β with q nearly 0 near x), the iteration switches to the log
-    domain, which is finite for every β ≥ 0 and for p(x) with zeros.
+    **Speed.** Plain BA (``method="ba"``) costs two matrix–vector products per iteration
+    with the precomputed kernel :math:`e^{-\beta (d - \min_{\hat x} d)}` but converges
+    sublinearly when the optimal p(x̂) is sparse (a discretised continuous source: the
+    certified gap of a 1001-point Gaussian is still 1e-4 bits after thousands of iterations).
+    The default ``method="cnm"`` reaches the same fixed point with Wang's constrained Newton
+    method (one gradient matrix–vector product, a small non-negative least-squares Newton
+    step on the support, a line search): typically 5–40 iterations to a 1e-9 gap.
+    ``"squarem"`` is BA with SQUAREM extrapolation. All methods work in the log domain
+    where needed: finite for every β ≥ 0 and for p(x) with zeros.
 
     Parameters
     ----------
@@ -142,10 +178,11 @@ def blahut_arimoto(
         Initial p(x̂) (uniform by default) or a previous solution to warm-start from.
     base : float
         2 for bits (default), ``numpy.e`` for nats.
-    accelerate : bool
-        Use SQUAREM extrapolation (default True).
+    method : {"cnm", "squarem", "ba"}
+        Solver for the fixed point (see *Speed*); all stop on the same certificate.
     log_domain : bool
-        Force the log-domain kernel (slower; the default switches automatically).
+        For "ba"/"squarem": force the log-domain kernel (slower; by default it is used
+        only when the matrix–vector form would underflow).
 
     Returns
     -------
@@ -155,7 +192,9 @@ def blahut_arimoto(
     ----------
     Blahut (1972), "Computation of channel capacity and rate-distortion functions", IEEE
     Trans. IT 18(4). Varadhan & Roland (2008), "Simple and globally convergent methods for
-    accelerating the convergence of any EM algorithm", Scand. J. Stat. 35(2).
+    accelerating the convergence of any EM algorithm", Scand. J. Stat. 35(2). Wang (2007),
+    "On fast computation of the non-parametric maximum likelihood estimate of a mixing
+    distribution", J. R. Stat. Soc. B 69(2).
     """
     xp = get_namespace(px, distortion)
     px, _ = as_pmf(px, name="px", batch=False, xp=xp)
@@ -165,28 +204,29 @@ def blahut_arimoto(
     base = check_base(base)
     tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter", minimum=1)
-    theta = _initial_theta(init, int(d.shape[1]), xp, px.dtype)
-    kernel = (LogKernel if log_domain else AutoKernel)(px, d, beta, xp)
-    result = certified_iteration(
-        theta, kernel, tol=tol * log_base(base), max_iter=max_iter, xp=xp, accelerate=accelerate
+    method = check_choice(method, "method", METHODS)
+    unit = log_base(base)
+    q0 = _initial_marginal(init, int(d.shape[1]), xp, px.dtype, sparse_ok=method == "cnm")
+    q, gap, iterations, converged = _solve(
+        px, d, beta, q0, method=method, tol=tol * unit, max_iter=max_iter,
+        log_domain=log_domain, xp=xp,
     )
-    if not result.converged:
+    if not converged:
         warnings.warn(
             f"blahut_arimoto stopped at max_iter={max_iter} with certified gap "
-            f"{result.step.gap / log_base(base):.3g} > tol={tol:g} (beta={beta:g})",
+            f"{gap / unit:.3g} > tol={tol:g} (beta={beta:g}, method={method!r})",
             ConvergenceWarning,
             stacklevel=2,
         )
-    encoder, marginal, rate, dist = solution_from_marginal(px, d, beta, result.theta, result.step.gap, xp)
-    unit = log_base(base)
+    encoder, marginal, rate, dist = solution_from_marginal(px, d, beta, q, xp)
     return RDSolution(
         rate=rate / unit,
         distortion=dist,
-        lower_bound=(rate - result.step.gap) / unit,
+        lower_bound=(rate - gap) / unit,
         encoder=encoder,
         output_marginal=marginal,
         beta=beta,
-        iterations=result.evaluations,
-        converged=result.converged,
+        iterations=iterations,
+        converged=converged,
         base=base,
     )

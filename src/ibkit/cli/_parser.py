@@ -1,0 +1,117 @@
+"""Argument parsing for ``ibkit``: one sub-parser per command, errors as exceptions."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from .. import __version__
+from ..exceptions import IBKitError
+
+__all__ = ["UsageError", "build_parser", "parse_base", "parse_float_list"]
+
+
+class UsageError(IBKitError):
+    """A malformed command line (unknown option, bad value, missing command)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises :class:`UsageError` instead of printing usage and exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def parse_base(text: str) -> float:
+    """``"2"`` → 2.0 (bits), ``"e"`` → e (nats), ``"10"`` → 10.0."""
+    if text.strip().lower() in {"e", "nat", "nats"}:
+        return math.e
+    message = f"base must be 2, e or another positive number other than 1; got {text!r}"
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(message) from None
+    if not (math.isfinite(value) and value > 0 and value != 1):
+        raise argparse.ArgumentTypeError(message)
+    return value
+
+
+def parse_float_list(text: str) -> list[float]:
+    """``"0.5,1,2"`` → ``[0.5, 1.0, 2.0]`` (commas or spaces)."""
+    try:
+        values = [float(v) for v in text.replace(",", " ").split()]
+    except ValueError:
+        message = f"expected numbers separated by commas; got {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one number")
+    return values
+
+
+def _add_measure(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "measure",
+        help="information measures of a pmf or joint pmf in a .csv/.npy file",
+        description="Print H(X), H(Y), H(X,Y), H(Y|X), H(X|Y), I(X;Y) (and I(X;Y|Z) for a 3-D "
+        "joint) of the distribution in FILE. Rows index X, columns Y, the third axis Z.",
+    )
+    p.add_argument("file", metavar="FILE", help="pmf (1-D), joint p[x,y] (2-D) or p[x,y,z] (3-D)")
+    p.add_argument("--base", type=parse_base, default=2.0, help="2 for bits (default), e for nats")
+    p.add_argument("--normalize", action="store_true", help="treat FILE as counts and normalise")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _add_rd(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "rd",
+        help="rate-distortion curve by Blahut-Arimoto, written to a run folder",
+        description="Sweep beta (nats per unit of distortion; it multiplies d inside exp(-beta d)) "
+        "and write config.json, curve.csv, summary.json, rd.png and rd.svg to --out.",
+    )
+    src = p.add_argument_group("source (a built-in one, or your own files)")
+    src.add_argument("--source", choices=("binary", "gaussian"), default=None,
+                     help="built-in source (default: binary)")
+    src.add_argument("--p", type=float, default=0.3, help="P(X=1) of the binary source")
+    src.add_argument("--variance", type=float, default=1.0, help="variance of the Gaussian source")
+    src.add_argument("--grid", type=int, default=1001, help="grid points of the Gaussian source")
+    src.add_argument("--px", metavar="FILE", help="source pmf p(x), shape (n_x,)")
+    src.add_argument("--distortion", metavar="FILE", help="distortion matrix, shape (n_x, n_xhat)")
+    sweep = p.add_argument_group("beta sweep (default: automatic range from D_max to D_min)")
+    sweep.add_argument("--n-points", type=int, default=50, help="number of beta values")
+    sweep.add_argument("--beta-min", type=float, help="smallest beta (with --beta-max)")
+    sweep.add_argument("--beta-max", type=float, help="largest beta (with --beta-min)")
+    sweep.add_argument("--betas", type=parse_float_list, help="explicit list, e.g. 0.5,1,2,4")
+    solver = p.add_argument_group("solver and output")
+    solver.add_argument("--tol", type=float, default=1e-6, help="certified gap per point, in units")
+    solver.add_argument("--max-iter", type=int, default=100_000, help="iterations per point")
+    solver.add_argument("--base", type=parse_base, default=2.0, help="2 for bits (default), e")
+    solver.add_argument("--out", metavar="DIR", help="run folder (default runs/rd-<timestamp>)")
+    solver.add_argument("--no-plot", action="store_true", help="skip rd.png/rd.svg")
+    solver.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_figures(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "figures",
+        help="recompute the reference text's figures with an index.html (the main job)",
+        description="Recompute every figure of the reference text into DIR: PNG/SVG plots, "
+        "CSV data, figures.json and an index.html that shows them.",
+    )
+    p.add_argument("--out", metavar="DIR", default="figures", help="output folder (figures/)")
+    p.add_argument("--only", metavar="ID", nargs="+", help="only these figure ids (e.g. fig2)")
+    p.add_argument("--list", action="store_true", help="list the available figures and exit")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``ibkit`` argument parser (errors raise :class:`UsageError`)."""
+    parser = _Parser(
+        prog="ibkit",
+        description="The Information Bottleneck principle, computable end to end.",
+    )
+    parser.add_argument("--version", action="version", version=f"ibkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="{measure,rd,figures}", required=True)
+    _add_measure(sub)
+    _add_rd(sub)
+    _add_figures(sub)
+    return parser

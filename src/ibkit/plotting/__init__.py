@@ -1,0 +1,10 @@
+"""Plots (optional; needs ``matplotlib``, the ``plot`` extra).
+
+matplotlib is imported on first use, never by the core, and always with the non-interactive
+Agg backend so plotting works on headless machines.
+"""
+
+from .figure import new_figure, save_figure
+from .rd import plot_rd_curve
+
+__all__ = ["new_figure", "plot_rd_curve", "save_figure"]

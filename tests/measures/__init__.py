@@ -1,0 +1,1 @@
+"""Tests of ibkit.measures: oracles, properties, bad input, array backends."""
