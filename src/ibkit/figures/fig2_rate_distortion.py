@@ -43,7 +43,7 @@ def _curve_columns(curve: Any, closed: np.ndarray) -> dict[str, Any]:
         "gap": curve.gap,
         "closed_form_rate": closed,
         "iterations": [int(i) for i in curve.iterations],
-        "converged": [bool(c) for c in curve.converged],
+        "converged": [int(bool(c)) for c in curve.converged],
     }
 
 

@@ -75,7 +75,7 @@ def channel_capacity(
     tol: float = 1e-6,
     max_iter: int = 100_000,
     base: float = 2.0,
-    accelerate: bool = True,
+    accelerate: bool = False,
 ) -> CapacitySolution:
     r"""Capacity of a discrete memoryless channel by Blahut–Arimoto.
 
@@ -91,7 +91,9 @@ def channel_capacity(
     tol : float
         Width of the certified bracket at which to stop.
     accelerate : bool
-        SQUAREM extrapolation of the BA map (monotone safeguarded).
+        SQUAREM extrapolation of the BA map (monotone safeguarded). Off by default: on
+        random 40×30 channels, whose optimal inputs are sparse, it took 1.4–3× more
+        iterations than plain BA.
 
     Returns
     -------
