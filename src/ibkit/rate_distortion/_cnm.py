@@ -40,6 +40,7 @@ __all__ = ["CNMResult", "cnm_solve"]
 
 _MAX_EXPONENT = 600.0  # keeps S = e^{-β d}/Z finite
 _TRUST_LOG = math.log(100.0)
+_STALL_ITERATIONS = 50
 _ROUNDING = 8 * np.finfo(np.float64).eps
 
 
@@ -127,13 +128,16 @@ def cnm_solve(
     q0_host = to_numpy(q0)
     idx = np.flatnonzero(q0_host > 0)
     weights = q0_host[idx] / q0_host[idx].sum()
-    gap, iterations = math.inf, 0
+    gap, best, since_best, iterations = math.inf, math.inf, 0, 0
     while iterations < max_iter:
         iterations += 1
         log_z = problem.log_z(xp.asarray(idx), xp.asarray(weights))
         log_c = to_numpy(problem.log_gradient(log_z))
         gap = _gap(log_c, idx, weights)
         if gap <= tol:
+            break
+        best, since_best = (gap, 0) if gap < 0.999 * best else (best, since_best + 1)
+        if since_best > _STALL_ITERATIONS:  # at the limit of float64 resolution of ℓ
             break
         previous = weights
         idx, weights = _improve(problem, idx, weights, log_z, log_c)
