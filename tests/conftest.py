@@ -40,21 +40,25 @@ def _backends() -> list[Backend]:
     try:
         import array_api_strict as xps
 
-        out.append(Backend(
-            "array_api_strict",
-            lambda v: xps.asarray(np.asarray(v, dtype=np.float64).tolist(), dtype=xps.float64),
-            _is_strict,
-        ))
+        out.append(
+            Backend(
+                "array_api_strict",
+                lambda v: xps.asarray(np.asarray(v, dtype=np.float64).tolist(), dtype=xps.float64),
+                _is_strict,
+            )
+        )
     except ImportError:  # pragma: no cover - a test dependency
         pass
     try:
         import torch
 
-        out.append(Backend(
-            "torch",
-            lambda v: torch.tensor(np.asarray(v, dtype=np.float64), dtype=torch.float64),
-            array_api_compat.is_torch_array,
-        ))
+        out.append(
+            Backend(
+                "torch",
+                lambda v: torch.tensor(np.asarray(v, dtype=np.float64), dtype=torch.float64),
+                array_api_compat.is_torch_array,
+            )
+        )
     except ImportError:  # pragma: no cover - the optional [torch] extra
         pass
     return out
@@ -67,4 +71,3 @@ BACKENDS = _backends()
 def backend(request: pytest.FixtureRequest) -> Backend:
     """Each array backend in turn: numpy, array_api_strict, torch (CPU, float64)."""
     return request.param
-

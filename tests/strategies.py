@@ -59,9 +59,7 @@ def pmfs(
 
 
 @st.composite
-def joints(
-    draw: st.DrawFn, max_side: int = 8, shape: tuple[int, int] | None = None
-) -> np.ndarray:
+def joints(draw: st.DrawFn, max_side: int = 8, shape: tuple[int, int] | None = None) -> np.ndarray:
     """A joint pmf ``p[x, y]`` of shape ``(n_x, n_y)``, sides in ``[1, max_side]``.
 
     Some draws have whole zero rows or columns (symbols of X or Y that never occur).

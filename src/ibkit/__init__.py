@@ -5,7 +5,7 @@
 1.0
 """
 
-from . import exceptions, measures
+from . import datasets, exceptions, measures, rate_distortion
 from .exceptions import (
     ConvergenceWarning,
     DataFormatError,
@@ -24,25 +24,49 @@ from .measures import (
     kl_divergence,
     mutual_information,
 )
+from .rate_distortion import (
+    CapacitySolution,
+    RDCurve,
+    RDSolution,
+    binary_hamming_rd,
+    blahut_arimoto,
+    channel_capacity,
+    gaussian_mse_rd,
+    hamming,
+    rd_curve,
+    squared_error,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CapacitySolution",
     "ConvergenceWarning",
     "DataFormatError",
     "IBKitError",
     "InvalidDistributionError",
     "InvalidParameterError",
+    "RDCurve",
+    "RDSolution",
     "ShapeMismatchError",
     "__version__",
+    "binary_hamming_rd",
+    "blahut_arimoto",
+    "channel_capacity",
     "conditional_entropy",
     "conditional_mutual_information",
     "cross_entropy",
+    "datasets",
     "entropy",
     "exceptions",
+    "gaussian_mse_rd",
+    "hamming",
     "joint_entropy",
     "js_divergence",
     "kl_divergence",
     "measures",
     "mutual_information",
+    "rate_distortion",
+    "rd_curve",
+    "squared_error",
 ]

@@ -28,7 +28,9 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as fh:
+        with os.fdopen(
+            fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})
+        ) as fh:
             os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
             yield fh
             fh.flush()
@@ -75,9 +77,7 @@ def write_json(path: str | os.PathLike[str], data: Any) -> Path:
     return write_text(path, json.dumps(data, indent=2, default=_jsonable, allow_nan=True) + "\n")
 
 
-def write_csv(
-    path: str | os.PathLike[str], columns: Mapping[str, Sequence[Any]]
-) -> Path:
+def write_csv(path: str | os.PathLike[str], columns: Mapping[str, Sequence[Any]]) -> Path:
     """Write equal-length ``columns`` as a CSV file with a header row, atomically."""
     names = list(columns)
     lengths = {len(columns[n]) for n in names}

@@ -64,8 +64,9 @@ def test_rd_config_refuses_bad_values(kwargs, message):
 
 def test_beta_grid():
     assert RDConfig().beta_grid() is None
-    np.testing.assert_allclose(RDConfig(beta_min=1, beta_max=100, n_points=3).beta_grid(),
-                               [1, 10, 100])
+    np.testing.assert_allclose(
+        RDConfig(beta_min=1, beta_max=100, n_points=3).beta_grid(), [1, 10, 100]
+    )
     np.testing.assert_allclose(RDConfig(beta_min=0, beta_max=2, n_points=3).beta_grid(), [0, 1, 2])
     np.testing.assert_allclose(RDConfig(betas=[3, 1]).beta_grid(), [3, 1])
 

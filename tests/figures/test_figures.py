@@ -42,14 +42,16 @@ def test_main_job_writes_report_and_figure2(figures_dir):
 def test_figure2_data_match_the_closed_forms(figures_dir):
     binary = _read_csv(figures_dir / "fig2_binary.csv")
     # within the certified gap (tol = 1e-6 bits) of H_b(0.3) − H_b(D)
-    np.testing.assert_allclose(binary["rate"], binary_hamming_rd(0.3, binary["distortion"]),
-                               atol=2e-6)
+    np.testing.assert_allclose(
+        binary["rate"], binary_hamming_rd(0.3, binary["distortion"]), atol=2e-6
+    )
     assert np.all(binary["gap"] >= -1e-12) and binary["rate"].max() > 0.85
     gauss = _read_csv(figures_dir / "fig2_gaussian.csv")
     keep = gauss["distortion"] >= 0.02
     # the discretisation error is far below 1e-3 bits where D ≫ h² = 1e-4 (1001 points)
-    np.testing.assert_allclose(gauss["rate"][keep], gaussian_mse_rd(1.0, gauss["distortion"][keep]),
-                               atol=1e-3)
+    np.testing.assert_allclose(
+        gauss["rate"][keep], gaussian_mse_rd(1.0, gauss["distortion"][keep]), atol=1e-3
+    )
     assert np.all(np.diff(gauss["rate"][np.argsort(gauss["distortion"])]) <= 1e-9)  # R(D) ↓
 
 

@@ -179,17 +179,22 @@ def test_torch_batched_float32_and_integer_counts(torch):
 
 def test_torch_gradient_flows_and_is_finite(torch):
     # The zero-safe branches must not poison the gradient with NaN (0·log 0 at p = 0).
-    logits = torch.tensor([[0.3, -1.0, 2.0], [0.0, 0.0, 0.0]], dtype=torch.float64,
-                          requires_grad=True)
+    logits = torch.tensor(
+        [[0.3, -1.0, 2.0], [0.0, 0.0, 0.0]], dtype=torch.float64, requires_grad=True
+    )
     p = torch.softmax(logits, dim=-1)
     q = torch.tensor([0.0, 0.5, 0.5], dtype=torch.float64)  # a zero in q
     loss = ib.entropy(p).sum() + ib.js_divergence(p, q).sum() + ib.cross_entropy(q, p).sum()
     loss.backward()
     assert torch.all(torch.isfinite(logits.grad))
     # Exact zeros in a leaf tensor that requires grad: finite gradients for every measure.
-    for fn, shape in ((ib.entropy, (4,)), (ib.joint_entropy, (2, 2)),
-                      (ib.conditional_entropy, (2, 2)), (ib.mutual_information, (2, 2)),
-                      (ib.conditional_mutual_information, (2, 2, 1))):
+    for fn, shape in (
+        (ib.entropy, (4,)),
+        (ib.joint_entropy, (2, 2)),
+        (ib.conditional_entropy, (2, 2)),
+        (ib.mutual_information, (2, 2)),
+        (ib.conditional_mutual_information, (2, 2, 1)),
+    ):
         p = torch.tensor([0.5, 0.5, 0.0, 0.0], dtype=torch.float64).reshape(shape)
         p.requires_grad_()
         fn(p).backward()

@@ -162,8 +162,10 @@ def test_empty_array(case):
         case.call([])
 
 
-@pytest.mark.parametrize("value", ["abc", ["a", "b", "c"], [0.5, None, 0.5], {"a": 1.0},
-                                   [[0.5, 0.5], [1.0]], [0.5 + 0j, 0.5]])
+@pytest.mark.parametrize(
+    "value",
+    ["abc", ["a", "b", "c"], [0.5, None, 0.5], {"a": 1.0}, [[0.5, 0.5], [1.0]], [0.5 + 0j, 0.5]],
+)
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_not_numbers(case, value):
     with pytest.raises(InvalidDistributionError, match=rf"^{case.arg} must"):
@@ -194,19 +196,22 @@ def test_arrays_from_two_libraries(fn):
 # ------------------------------------------------------------------------- options
 
 
-@pytest.mark.parametrize(("base", "message"), [
-    (0, r"^base must be > 0"),
-    (0.0, r"^base must be > 0"),
-    (1, r"^base must not be 1"),
-    (1.0, r"^base must not be 1"),
-    (-2, r"^base must be > 0"),
-    (math.nan, r"^base must be finite"),
-    (math.inf, r"^base must be finite"),
-    ("2", r"^base must be a real number"),
-    (None, r"^base must be a real number"),
-    (True, r"^base must be a real number"),
-    ([2.0, 3.0], r"^base must be a real number"),
-])
+@pytest.mark.parametrize(
+    ("base", "message"),
+    [
+        (0, r"^base must be > 0"),
+        (0.0, r"^base must be > 0"),
+        (1, r"^base must not be 1"),
+        (1.0, r"^base must not be 1"),
+        (-2, r"^base must be > 0"),
+        (math.nan, r"^base must be finite"),
+        (math.inf, r"^base must be finite"),
+        ("2", r"^base must be a real number"),
+        (None, r"^base must be a real number"),
+        (True, r"^base must be a real number"),
+        ([2.0, 3.0], r"^base must be a real number"),
+    ],
+)
 @pytest.mark.parametrize("case", FIRST, ids=FIRST_IDS)
 def test_bad_base(case, base, message):
     with pytest.raises(InvalidParameterError, match=message):
@@ -218,10 +223,15 @@ def test_numpy_scalar_bases_are_accepted(base):
     assert ib.entropy([0.5, 0.5], base=base) == pytest.approx(math.log(2) / math.log(float(base)))
 
 
-@pytest.mark.parametrize(("tol", "message"), [
-    (0.0, r"^tol must be > 0"), (-1e-3, r"^tol must be > 0"), (math.nan, r"^tol must be finite"),
-    ("big", r"^tol must be a real number"),
-])
+@pytest.mark.parametrize(
+    ("tol", "message"),
+    [
+        (0.0, r"^tol must be > 0"),
+        (-1e-3, r"^tol must be > 0"),
+        (math.nan, r"^tol must be finite"),
+        ("big", r"^tol must be a real number"),
+    ],
+)
 @pytest.mark.parametrize("case", FIRST, ids=FIRST_IDS)
 def test_bad_tol(case, tol, message):
     with pytest.raises(InvalidParameterError, match=message):
@@ -230,20 +240,23 @@ def test_bad_tol(case, tol, message):
         case.call(tol=tol, normalize=True)
 
 
-@pytest.mark.parametrize(("weights", "error", "message"), [
-    ([0.2, 0.3, 0.5], ShapeMismatchError, r"^weights must hold 2 entries"),
-    ([1.0], ShapeMismatchError, r"^weights must hold 2 entries"),
-    ([-0.5, 1.5], InvalidDistributionError, r"^weights must be non-negative"),
-    ([0.6, 0.6], InvalidDistributionError, r"^weights must sum to 1"),
-    ([0.0, 0.0], InvalidDistributionError, r"^weights must sum to 1"),
-    ([math.nan, 0.5], InvalidDistributionError, r"^weights must be finite"),
-    ([math.inf, 0.0], InvalidDistributionError, r"^weights must be finite"),
-    ([[0.5, 0.5]], InvalidDistributionError, r"^weights must have 1 dimension"),
-    (0.5, InvalidDistributionError, r"^weights must have 1 dimension"),
-    ([], InvalidDistributionError, r"^weights must not be empty"),
-    ("ab", InvalidDistributionError, r"^weights must be an array of numbers"),
-    (["a", "b"], InvalidDistributionError, r"^weights must be an array of numbers"),
-])
+@pytest.mark.parametrize(
+    ("weights", "error", "message"),
+    [
+        ([0.2, 0.3, 0.5], ShapeMismatchError, r"^weights must hold 2 entries"),
+        ([1.0], ShapeMismatchError, r"^weights must hold 2 entries"),
+        ([-0.5, 1.5], InvalidDistributionError, r"^weights must be non-negative"),
+        ([0.6, 0.6], InvalidDistributionError, r"^weights must sum to 1"),
+        ([0.0, 0.0], InvalidDistributionError, r"^weights must sum to 1"),
+        ([math.nan, 0.5], InvalidDistributionError, r"^weights must be finite"),
+        ([math.inf, 0.0], InvalidDistributionError, r"^weights must be finite"),
+        ([[0.5, 0.5]], InvalidDistributionError, r"^weights must have 1 dimension"),
+        (0.5, InvalidDistributionError, r"^weights must have 1 dimension"),
+        ([], InvalidDistributionError, r"^weights must not be empty"),
+        ("ab", InvalidDistributionError, r"^weights must be an array of numbers"),
+        (["a", "b"], InvalidDistributionError, r"^weights must be an array of numbers"),
+    ],
+)
 def test_bad_js_weights(weights, error, message):
     with pytest.raises(error, match=message):
         ib.js_divergence(P, Q, weights)

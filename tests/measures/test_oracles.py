@@ -37,18 +37,24 @@ FIXED_JOINTS = [
     np.array([[1.0]]),  # one symbol each
     np.array([[0.2, 0.3, 0.5]]),  # X constant
 ]
-RANDOM_JOINTS = [_random_joint((nx, ny), seed) for seed, (nx, ny) in
-                 enumerate([(2, 2), (3, 5), (6, 4), (8, 8), (1, 7), (7, 1)])]
+RANDOM_JOINTS = [
+    _random_joint((nx, ny), seed)
+    for seed, (nx, ny) in enumerate([(2, 2), (3, 5), (6, 4), (8, 8), (1, 7), (7, 1)])
+]
 JOINTS = FIXED_JOINTS + RANDOM_JOINTS
-JOINTS3 = [_random_joint(shape, 100 + seed) for seed, shape in
-           enumerate([(2, 2, 2), (3, 4, 2), (4, 3, 5), (1, 3, 3), (5, 5, 5)])]
+JOINTS3 = [
+    _random_joint(shape, 100 + seed)
+    for seed, shape in enumerate([(2, 2, 2), (3, 4, 2), (4, 3, 5), (1, 3, 3), (5, 5, 5)])
+]
 PMF_PAIRS = [
     (np.array([0.5, 0.5]), np.array([0.9, 0.1])),
     (np.array([1.0, 0.0, 0.0]), np.array([0.2, 0.3, 0.5])),
     (np.array([0.0, 0.4, 0.6]), np.array([0.1, 0.4, 0.5])),
     (np.array([0.25, 0.25, 0.25, 0.25]), np.array([0.25, 0.25, 0.25, 0.25])),
-    *[(_random_joint((n,), 200 + n, zeros=False), _random_joint((n,), 300 + n, zeros=False))
-      for n in (2, 5, 16)],
+    *[
+        (_random_joint((n,), 200 + n, zeros=False), _random_joint((n,), 300 + n, zeros=False))
+        for n in (2, 5, 16)
+    ],
 ]
 
 
@@ -94,14 +100,18 @@ def test_joint_measures_match_dit(pxy):
     d = _dit_joint(pxy)
     assert ib.joint_entropy(pxy) == pytest.approx(dit.shannon.entropy(d), abs=TOL)
     assert ib.mutual_information(pxy) == pytest.approx(
-        dit.shannon.mutual_information(d, [0], [1]), abs=TOL)
+        dit.shannon.mutual_information(d, [0], [1]), abs=TOL
+    )
     # conditional_entropy(pxy) is H(Y|X): axis -2 conditions.
     assert ib.conditional_entropy(pxy) == pytest.approx(
-        dit.shannon.conditional_entropy(d, [1], [0]), abs=TOL)
+        dit.shannon.conditional_entropy(d, [1], [0]), abs=TOL
+    )
     assert ib.conditional_entropy(pxy.T) == pytest.approx(
-        dit.shannon.conditional_entropy(d, [0], [1]), abs=TOL)
+        dit.shannon.conditional_entropy(d, [0], [1]), abs=TOL
+    )
     assert ib.mutual_information(pxy) == pytest.approx(
-        dit.multivariate.coinformation(d, [[0], [1]]), abs=TOL)
+        dit.multivariate.coinformation(d, [[0], [1]]), abs=TOL
+    )
 
 
 @pytest.mark.parametrize("pxyz", JOINTS3)
@@ -110,8 +120,9 @@ def test_conditional_mutual_information_matches_dit(pxyz):
     want = dit.multivariate.coinformation(d, [[0], [1]], [2])
     assert ib.conditional_mutual_information(pxyz) == pytest.approx(want, abs=TOL)
     # Via conditional entropies: I(X;Y|Z) = H(X|Z) - H(X|Y,Z).
-    via_h = (dit.shannon.conditional_entropy(d, [0], [2])
-             - dit.shannon.conditional_entropy(d, [0], [1, 2]))
+    via_h = dit.shannon.conditional_entropy(d, [0], [2]) - dit.shannon.conditional_entropy(
+        d, [0], [1, 2]
+    )
     assert ib.conditional_mutual_information(pxyz) == pytest.approx(via_h, abs=TOL)
 
 
@@ -119,15 +130,19 @@ def test_conditional_mutual_information_matches_dit(pxyz):
 def test_divergences_match_dit(p, q):
     dp, dq = _dit_pmf(p), _dit_pmf(q)
     assert ib.js_divergence(p, q) == pytest.approx(
-        dit.divergences.jensen_shannon_divergence([dp, dq]), abs=TOL)
+        dit.divergences.jensen_shannon_divergence([dp, dq]), abs=TOL
+    )
     for w in ([0.3, 0.7], [0.9, 0.1]):
         assert ib.js_divergence(p, q, w) == pytest.approx(
-            dit.divergences.jensen_shannon_divergence([dp, dq], w), abs=TOL)
+            dit.divergences.jensen_shannon_divergence([dp, dq], w), abs=TOL
+        )
     if np.all(q[p > 0] > 0):  # dit's KL and cross entropy are finite only on q's support
         assert ib.kl_divergence(p, q) == pytest.approx(
-            dit.divergences.kullback_leibler_divergence(dp, dq), abs=TOL)
+            dit.divergences.kullback_leibler_divergence(dp, dq), abs=TOL
+        )
         assert ib.cross_entropy(p, q) == pytest.approx(
-            dit.divergences.cross_entropy(dp, dq), abs=TOL)
+            dit.divergences.cross_entropy(dp, dq), abs=TOL
+        )
 
 
 # ---------------------------------------------------------------------- closed forms
@@ -203,11 +218,18 @@ def test_js_of_disjoint_supports_is_entropy_of_weights(w1):
 
 
 def _all_measures(pxy: np.ndarray, pxyz: np.ndarray, p: np.ndarray, q: np.ndarray, **kw):
-    return np.array([
-        ib.entropy(p, **kw), ib.joint_entropy(pxy, **kw), ib.conditional_entropy(pxy, **kw),
-        ib.mutual_information(pxy, **kw), ib.conditional_mutual_information(pxyz, **kw),
-        ib.kl_divergence(p, q, **kw), ib.cross_entropy(p, q, **kw), ib.js_divergence(p, q, **kw),
-    ])
+    return np.array(
+        [
+            ib.entropy(p, **kw),
+            ib.joint_entropy(pxy, **kw),
+            ib.conditional_entropy(pxy, **kw),
+            ib.mutual_information(pxy, **kw),
+            ib.conditional_mutual_information(pxyz, **kw),
+            ib.kl_divergence(p, q, **kw),
+            ib.cross_entropy(p, q, **kw),
+            ib.js_divergence(p, q, **kw),
+        ]
+    )
 
 
 def test_base_conversion_between_bits_nats_and_others():
@@ -226,11 +248,14 @@ def test_default_base_is_bits():
     assert ib.kl_divergence([1.0, 0.0], [0.5, 0.5]) == 1.0
 
 
-@pytest.mark.parametrize(("p", "q"), [
-    ([0.5, 0.5], [1.0, 0.0]),
-    ([1e-3, 1 - 1e-3], [0.0, 1.0]),
-    ([[0.5, 0.5], [1.0, 0.0]], [1.0, 0.0]),  # batched: only the first row is infinite
-])
+@pytest.mark.parametrize(
+    ("p", "q"),
+    [
+        ([0.5, 0.5], [1.0, 0.0]),
+        ([1e-3, 1 - 1e-3], [0.0, 1.0]),
+        ([[0.5, 0.5], [1.0, 0.0]], [1.0, 0.0]),  # batched: only the first row is infinite
+    ],
+)
 def test_kl_is_inf_not_nan_outside_support(p, q):
     kl = np.atleast_1d(ib.kl_divergence(p, q))
     ce = np.atleast_1d(ib.cross_entropy(p, q))

@@ -189,8 +189,9 @@ def test_batched_pmf_measures_equal_the_loop(data):
     q0 = qs[0]
     np.testing.assert_allclose(ib.entropy(ps), [ib.entropy(p) for p in ps], rtol=0, atol=TOL)
     for fn in (ib.kl_divergence, ib.cross_entropy, ib.js_divergence):
-        np.testing.assert_allclose(fn(ps, qs), [fn(p, q) for p, q in zip(ps, qs, strict=True)],
-                                   rtol=0, atol=TOL)
+        np.testing.assert_allclose(
+            fn(ps, qs), [fn(p, q) for p, q in zip(ps, qs, strict=True)], rtol=0, atol=TOL
+        )
         # q broadcasts against a batch of p, and p against a batch of q.
         np.testing.assert_allclose(fn(ps, q0), [fn(p, q0) for p in ps], rtol=0, atol=TOL)
         np.testing.assert_allclose(fn(q0, ps), [fn(q0, p) for p in ps], rtol=0, atol=TOL)
@@ -204,4 +205,7 @@ def test_batched_conditional_mutual_information_equals_the_loop(data):
     stack = np.stack([data.draw(joints3(shape=shape)) for _ in range(3)])  # (3, nx, ny, nz)
     np.testing.assert_allclose(
         ib.conditional_mutual_information(stack),
-        [ib.conditional_mutual_information(j) for j in stack], rtol=0, atol=TOL)
+        [ib.conditional_mutual_information(j) for j in stack],
+        rtol=0,
+        atol=TOL,
+    )

@@ -20,7 +20,9 @@ def test_blahut_arimoto_backends_agree(backend, method, tol):
     assert backend.is_own(sol.encoder) and backend.is_own(sol.output_marginal)
     assert sol.rate == pytest.approx(ref.rate, abs=1e-10)
     assert sol.distortion == pytest.approx(ref.distortion, abs=1e-10)
-    np.testing.assert_allclose(to_numpy(sol.encoder), ref.encoder, atol=1e-8)
+    # p(x̂|x) is pinned only to within the certified gap (the optimal p(x̂) of a discretised
+    # Gaussian is sparse and flat near its optimum), so encoders agree to ~1e-6, not 1e-12.
+    np.testing.assert_allclose(to_numpy(sol.encoder), ref.encoder, atol=1e-5)
 
 
 def test_rd_curve_and_capacity_backends_agree(backend):

@@ -86,7 +86,11 @@ def test_bad_options_of_blahut_arimoto(kwargs, match):
 
 @pytest.mark.parametrize(
     ("betas", "match"),
-    [([1.0, -2.0], "betas must be >= 0"), ([], "betas must hold at least one"), ([math.nan], "finite")],
+    [
+        ([1.0, -2.0], "betas must be >= 0"),
+        ([], "betas must hold at least one"),
+        ([math.nan], "finite"),
+    ],
 )
 def test_bad_betas_of_rd_curve(betas, match):
     with pytest.raises(InvalidParameterError, match=match):

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from ibkit.exceptions import ConvergenceWarning
 from ibkit.datasets import binary_source, gaussian_source
+from ibkit.exceptions import ConvergenceWarning
 from ibkit.rate_distortion import (
     binary_hamming_rd,
     blahut_arimoto,

@@ -16,8 +16,15 @@ def _make_bar(desc: str, total: int | None, quiet: bool) -> Any:
         from tqdm.auto import tqdm
     except ImportError:  # tqdm comes with the plot extra; without it there is no bar
         return None
-    return tqdm(total=total, desc=desc, unit="β", file=sys.stderr,
-                disable=True if quiet else None, leave=False, dynamic_ncols=True)
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit="β",
+        file=sys.stderr,
+        disable=True if quiet else None,
+        leave=False,
+        dynamic_ncols=True,
+    )
 
 
 @contextlib.contextmanager
@@ -68,5 +75,7 @@ def print_warnings(messages: list[str], *, limit: int = 3) -> None:
     for line in messages[:limit]:
         print(f"ibkit: warning: {line}", file=sys.stderr)
     if len(messages) > limit:
-        print(f"ibkit: warning: ... and {len(messages) - limit} more (see summary.json)",
-              file=sys.stderr)
+        print(
+            f"ibkit: warning: ... and {len(messages) - limit} more (see summary.json)",
+            file=sys.stderr,
+        )

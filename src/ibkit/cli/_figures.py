@@ -25,8 +25,10 @@ __all__ = ["run"]
 def _progress(quiet: bool) -> Callable[[int, int, Any], None]:
     def callback(index: int, total: int, record: Any) -> None:
         if not quiet and sys.stderr.isatty():
-            print(f"[{index + 1}/{total}] {record.id}: {record.title} ({record.seconds:.1f} s)",
-                  file=sys.stderr)
+            print(
+                f"[{index + 1}/{total}] {record.id}: {record.title} ({record.seconds:.1f} s)",
+                file=sys.stderr,
+            )
 
     return callback
 
@@ -49,12 +51,15 @@ def run(args: argparse.Namespace) -> int:
     with staged_dir(out) as folder, report_warnings(notes):
         records = make_figures(folder, ids, callback=_progress(args.quiet))
         write_text(folder / "config.json", cfg.to_json())
-        write_json(folder / "figures.json", {
-            "ibkit_version": __version__,
-            "seconds": round(time.perf_counter() - started, 3),
-            "warnings": notes,
-            "figures": [r.to_dict() for r in records],
-        })
+        write_json(
+            folder / "figures.json",
+            {
+                "ibkit_version": __version__,
+                "seconds": round(time.perf_counter() - started, 3),
+                "warnings": notes,
+                "figures": [r.to_dict() for r in records],
+            },
+        )
         write_index(folder, records)
     print_warnings(notes)
     for record in records:

@@ -27,8 +27,9 @@ def _validate(arr: np.ndarray, cfg: MeasureConfig) -> np.ndarray:
             f"got shape {arr.shape}"
         )
     try:
-        pmf, _ = as_pmf(arr, name=repr(cfg.file), event_ndim=arr.ndim, batch=False,
-                        normalize=cfg.normalize)
+        pmf, _ = as_pmf(
+            arr, name=repr(cfg.file), event_ndim=arr.ndim, batch=False, normalize=cfg.normalize
+        )
     except InvalidDistributionError as err:
         raise InvalidDistributionError(str(err).replace("normalize=True", "--normalize")) from None
     return np.asarray(pmf)
@@ -65,8 +66,14 @@ def run(args: argparse.Namespace) -> int:
     values = compute_measures(p, base=cfg.base)
     unit = unit_label(cfg.base)
     if args.json:
-        doc = {"file": cfg.file, "shape": list(p.shape), "base": cfg.base, "unit": unit,
-               "normalized": cfg.normalize, "measures": values}
+        doc = {
+            "file": cfg.file,
+            "shape": list(p.shape),
+            "base": cfg.base,
+            "unit": unit,
+            "normalized": cfg.normalize,
+            "measures": values,
+        }
         print(json.dumps(doc, indent=2))
     else:
         header = f"{cfg.file}: shape {p.shape}" + (" (normalised counts)" if cfg.normalize else "")

@@ -69,8 +69,12 @@ def _add_rd(sub: argparse._SubParsersAction) -> None:
         "and write config.json, curve.csv, summary.json, rd.png and rd.svg to --out.",
     )
     src = p.add_argument_group("source (a built-in one, or your own files)")
-    src.add_argument("--source", choices=("binary", "gaussian"), default=None,
-                     help="built-in source (default: binary)")
+    src.add_argument(
+        "--source",
+        choices=("binary", "gaussian"),
+        default=None,
+        help="built-in source (default: binary)",
+    )
     src.add_argument("--p", type=float, default=0.3, help="P(X=1) of the binary source")
     src.add_argument("--variance", type=float, default=1.0, help="variance of the Gaussian source")
     src.add_argument("--grid", type=int, default=1001, help="grid points of the Gaussian source")

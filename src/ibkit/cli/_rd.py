@@ -30,10 +30,19 @@ def config_from_args(args: argparse.Namespace) -> RDConfig:
     own_files = args.px is not None or args.distortion is not None
     source = args.source or ("file" if own_files else "binary")
     return RDConfig(
-        source=source, p=args.p, variance=args.variance, grid=args.grid,
-        px=args.px, distortion=args.distortion, n_points=args.n_points,
-        beta_min=args.beta_min, beta_max=args.beta_max, betas=args.betas,
-        tol=args.tol, max_iter=args.max_iter, base=args.base,
+        source=source,
+        p=args.p,
+        variance=args.variance,
+        grid=args.grid,
+        px=args.px,
+        distortion=args.distortion,
+        n_points=args.n_points,
+        beta_min=args.beta_min,
+        beta_max=args.beta_max,
+        betas=args.betas,
+        tol=args.tol,
+        max_iter=args.max_iter,
+        base=args.base,
     )
 
 
@@ -115,11 +124,19 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     betas = cfg.beta_grid()
     total = cfg.n_points if betas is None else len(betas)
-    with progress_callback("β sweep", total=total, quiet=args.quiet) as callback, \
-            report_warnings(notes):
+    with (
+        progress_callback("β sweep", total=total, quiet=args.quiet) as callback,
+        report_warnings(notes),
+    ):
         curve = rd_curve(
-            source.px, source.distortion, betas, n_points=cfg.n_points,
-            tol=cfg.tol, max_iter=cfg.max_iter, base=cfg.base, callback=callback,
+            source.px,
+            source.distortion,
+            betas,
+            n_points=cfg.n_points,
+            tol=cfg.tol,
+            max_iter=cfg.max_iter,
+            base=cfg.base,
+            callback=callback,
         )
     seconds = time.perf_counter() - started
     summary = _summary(cfg, source, curve, seconds, notes)
@@ -131,8 +148,10 @@ def run(args: argparse.Namespace) -> int:
             _write_plot(folder, cfg, source, curve)
     print_warnings(notes)
     unit = summary["unit"]
-    print(f"{source.name}: {summary['n_points']} points, R from {summary['rate_range'][0]:.4g} "
-          f"to {summary['rate_range'][1]:.4g} {unit}, max certified gap "
-          f"{summary['max_certified_gap']:.2g} {unit}, {seconds:.2f} s")
+    print(
+        f"{source.name}: {summary['n_points']} points, R from {summary['rate_range'][0]:.4g} "
+        f"to {summary['rate_range'][1]:.4g} {unit}, max certified gap "
+        f"{summary['max_certified_gap']:.2g} {unit}, {seconds:.2f} s"
+    )
     print(f"wrote {out}")
     return 0

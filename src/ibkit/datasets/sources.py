@@ -49,7 +49,9 @@ def binary_source(p: float = 0.3) -> RDSource:
     return RDSource(np.array([1.0 - p, p]), hamming(2), np.array([0.0, 1.0]), f"Bernoulli({p:g})")
 
 
-def gaussian_source(variance: float = 1.0, n_points: int = 1001, half_width: float = 5.0) -> RDSource:
+def gaussian_source(
+    variance: float = 1.0, n_points: int = 1001, half_width: float = 5.0
+) -> RDSource:
     r"""N(0, σ²) discretised on ``n_points`` evenly spaced points over :math:`[-w\sigma, w\sigma]`.
 
     ``px`` is proportional to the Gaussian density at the grid points and the distortion is the

@@ -189,4 +189,3 @@ class FiguresConfig(Config):
             if isinstance(self.only, str) or not all(isinstance(x, str) for x in self.only):
                 raise InvalidParameterError(f"only must be a list of figure ids; got {self.only!r}")
             self._set("only", tuple(self.only))
-

@@ -177,4 +177,3 @@ def _as_numeric(arr: np.ndarray, path: Path, name: str) -> np.ndarray:
     if arr.size == 0:
         raise DataFormatError(f"{_what(path, name)} holds an empty array {arr.shape}")
     return np.atleast_1d(np.asarray(arr, dtype=np.float64))
-

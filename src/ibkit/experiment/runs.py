@@ -50,8 +50,10 @@ def check_destination(path: Path) -> Path:
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise InvalidParameterError(f"output path {str(path)!r} exists and is not a directory")
-    ancestor = path if path.exists() else next(
-        (p for p in path.absolute().parents if p.exists()), Path("/")
+    ancestor = (
+        path
+        if path.exists()
+        else next((p for p in path.absolute().parents if p.exists()), Path("/"))
     )
     if not ancestor.is_dir():
         raise InvalidParameterError(

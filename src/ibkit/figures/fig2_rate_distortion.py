@@ -64,8 +64,12 @@ def _binary(ax: Any) -> dict[str, Any]:
     closed = binary_hamming_rd(P, curve.distortion)
     from ..plotting import plot_rd_curve
 
-    plot_rd_curve(curve, ax, closed_form=lambda d: binary_hamming_rd(P, d),
-                  closed_form_label=r"closed form $H_b(p) - H_b(D)$")
+    plot_rd_curve(
+        curve,
+        ax,
+        closed_form=lambda d: binary_hamming_rd(P, d),
+        closed_form_label=r"closed form $H_b(p) - H_b(D)$",
+    )
     _shade(ax, np.asarray(curve.distortion), np.asarray(curve.rate))
     ax.set_title(f"(a) Bernoulli({P:g}) source, Hamming distortion", fontsize=10)
     return {"curve": curve, "closed": closed, "error": float(np.max(np.abs(curve.rate - closed)))}
@@ -79,8 +83,12 @@ def _gaussian(ax: Any) -> dict[str, Any]:
     keep = np.asarray(curve.distortion) >= GAUSS_D_MIN * variance
     from ..plotting import plot_rd_curve
 
-    plot_rd_curve(curve, ax, closed_form=lambda d: gaussian_mse_rd(variance, d),
-                  closed_form_label=r"closed form $\frac{1}{2}\log_2(\sigma^2/D)$")
+    plot_rd_curve(
+        curve,
+        ax,
+        closed_form=lambda d: gaussian_mse_rd(variance, d),
+        closed_form_label=r"closed form $\frac{1}{2}\log_2(\sigma^2/D)$",
+    )
     _shade(ax, np.asarray(curve.distortion), np.asarray(curve.rate))
     ax.set_title(f"(b) N(0, {VARIANCE:g}) on {GRID} grid points, squared error", fontsize=10)
     error = float(np.max(np.abs(curve.rate[keep] - closed[keep])))

@@ -41,8 +41,10 @@ def _figure_html(record: FigureRecord) -> str:
     esc = html.escape
     parts = [f'<figure id="{esc(record.id)}">', f"<h2>{esc(record.title)}</h2>"]
     if record.image:
-        parts.append(f'<a href="{esc(record.image)}"><img src="{esc(record.image)}" '
-                     f'alt="{esc(record.title)}"></a>')
+        parts.append(
+            f'<a href="{esc(record.image)}"><img src="{esc(record.image)}" '
+            f'alt="{esc(record.title)}"></a>'
+        )
     parts.append(f"<figcaption>{esc(record.caption)}</figcaption>")
     if record.numbers:
         rows = []
@@ -61,11 +63,12 @@ def render_index(records: Sequence[FigureRecord], *, title: str = "ibkit figures
     """The report as an HTML string: a heading, a contents list, then one section per figure."""
     esc = html.escape
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-    contents = "".join(f'<li><a href="#{esc(r.id)}">{esc(r.id)}: {esc(r.title)}</a></li>'
-                       for r in records)
+    contents = "".join(
+        f'<li><a href="#{esc(r.id)}">{esc(r.id)}: {esc(r.title)}</a></li>' for r in records
+    )
     body = "\n".join(_figure_html(r) for r in records)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{esc(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
         f"<h1>{esc(title)}</h1>\n"
         "<p>Figures of <em>How Information Bottleneck Helps Representation Learning: From the "

@@ -11,9 +11,7 @@ from .._validation import as_pmf, check_base
 from ..exceptions import InvalidDistributionError, ShapeMismatchError
 
 
-def pmf_pair(
-    p: Any, q: Any, *, tol: float | None, normalize: bool
-) -> tuple[Array, Array, Any]:
+def pmf_pair(p: Any, q: Any, *, tol: float | None, normalize: bool) -> tuple[Array, Array, Any]:
     """Validate two pmfs over the same alphabet (last axis); batch axes broadcast."""
     try:
         xp = get_namespace(p, q)

@@ -11,9 +11,7 @@ from ._common import in_units, pmf_pair
 __all__ = ["conditional_entropy", "cross_entropy", "entropy", "joint_entropy"]
 
 
-def entropy(
-    p: Any, *, base: float = 2.0, tol: float | None = None, normalize: bool = False
-) -> Any:
+def entropy(p: Any, *, base: float = 2.0, tol: float | None = None, normalize: bool = False) -> Any:
     r"""Shannon entropy of a pmf (eq. 1 of the reference text).
 
     .. math:: H(X) = -\sum_x p(x) \log p(x), \qquad 0 \log 0 = 0

@@ -82,8 +82,16 @@ def plot_rd_curve(
         d_cf, r_cf = _closed_form_xy(closed_form, distortion)
         ax.plot(d_cf, r_cf, "--", color="black", lw=1.2, label=closed_form_label, zorder=4)
     ax.plot(
-        distortion[order], rate[order], "o-", ms=4.5, lw=0.8, color=color, zorder=3,
-        mfc="white", mew=1.2, label=label or "Blahut–Arimoto",
+        distortion[order],
+        rate[order],
+        "o-",
+        ms=4.5,
+        lw=0.8,
+        color=color,
+        zorder=3,
+        mfc="white",
+        mew=1.2,
+        label=label or "Blahut–Arimoto",
     )
     unit = unit_label(float(getattr(curve, "base", 2.0)))
     ax.set_xlabel("distortion D")

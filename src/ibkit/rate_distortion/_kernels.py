@@ -10,7 +10,8 @@ Both kernels evaluate, for the current output marginal q = exp(θ),
 the dual objective :math:`L(q) = -\\sum_x p(x) \\log Z(x)` (which every BA step decreases, and
 whose minimum is :math:`\\min_D R(D) + \\beta D`), and Blahut's certified gap
 
-.. math:: \\Delta(q) = \\log \\max_{\\hat x} c(\\hat x) - \\sum_{\\hat x} q(\\hat x) c(\\hat x) \\log c(\\hat x) \\ \\ge 0,
+.. math:: \\Delta(q) = \\log \\max_{\\hat x} c(\\hat x)
+          - \\sum_{\\hat x} q(\\hat x) c(\\hat x) \\log c(\\hat x) \\ \\ge 0,
 
 which bounds the distance of the encoder built from q to the R(D) curve (all in nats).
 """
@@ -22,7 +23,7 @@ from typing import Any
 from .._array import Array, logsumexp
 from .._fixed_point import StepResult, normalize_log
 
-__all__ = ["LinearKernel", "LogKernel", "KernelUnderflow"]
+__all__ = ["KernelUnderflow", "LinearKernel", "LogKernel"]
 
 _TINY_Z = 1e-200  # below this the matrix–vector form would lose p(x)/Z(x) to overflow
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -88,7 +87,9 @@ def _initial_marginal(init: Any, n_xhat: int, xp: Any, dtype: Any, *, sparse_ok:
 
 def _log_weights(q: Array, xp: Any) -> Array:
     positive = q > 0
-    return xp.where(positive, xp.log(xp.where(positive, q, xp.ones_like(q))), -xp.inf * xp.ones_like(q))
+    return xp.where(
+        positive, xp.log(xp.where(positive, q, xp.ones_like(q))), -xp.inf * xp.ones_like(q)
+    )
 
 
 def solution_from_marginal(
@@ -111,8 +112,18 @@ def solution_from_marginal(
     return encoder, marginal, rate, distortion
 
 
-def _solve(px: Array, d: Array, beta: float, q0: Array, *, method: str, tol: float,
-           max_iter: int, log_domain: bool, xp: Any) -> tuple[Array, float, int, bool]:
+def _solve(
+    px: Array,
+    d: Array,
+    beta: float,
+    q0: Array,
+    *,
+    method: str,
+    tol: float,
+    max_iter: int,
+    log_domain: bool,
+    xp: Any,
+) -> tuple[Array, float, int, bool]:
     """Run ``method`` from q0; returns (q, certified gap in nats, iterations, converged)."""
     if method == "cnm":
         res = cnm_solve(px, d, beta, q0, tol=tol, max_iter=max_iter, xp=xp)
@@ -208,8 +219,15 @@ def blahut_arimoto(
     unit = log_base(base)
     q0 = _initial_marginal(init, int(d.shape[1]), xp, px.dtype, sparse_ok=method == "cnm")
     q, gap, iterations, converged = _solve(
-        px, d, beta, q0, method=method, tol=tol * unit, max_iter=max_iter,
-        log_domain=log_domain, xp=xp,
+        px,
+        d,
+        beta,
+        q0,
+        method=method,
+        tol=tol * unit,
+        max_iter=max_iter,
+        log_domain=log_domain,
+        xp=xp,
     )
     if not converged:
         warnings.warn(

@@ -107,7 +107,9 @@ def channel_capacity(
     xp = get_namespace(p_y_given_x)
     channel, _ = as_pmf(p_y_given_x, name="p_y_given_x", event_ndim=1, xp=xp)
     if channel.ndim != 2:
-        raise ShapeMismatchError(f"p_y_given_x must be 2-D (n_x, n_y); got shape {tuple(channel.shape)}")
+        raise ShapeMismatchError(
+            f"p_y_given_x must be 2-D (n_x, n_y); got shape {tuple(channel.shape)}"
+        )
     base = check_base(base)
     tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter", minimum=1)
@@ -115,7 +117,9 @@ def channel_capacity(
     n_x = int(channel.shape[0])
     step = _CapacityMap(channel, xp)
     theta = xp.zeros(n_x, dtype=channel.dtype) - math.log(n_x)
-    res = certified_iteration(theta, step, tol=tol * unit, max_iter=max_iter, xp=xp, accelerate=accelerate)
+    res = certified_iteration(
+        theta, step, tol=tol * unit, max_iter=max_iter, xp=xp, accelerate=accelerate
+    )
     if not res.converged:
         warnings.warn(
             f"channel_capacity stopped at max_iter={max_iter} with bracket "

@@ -53,7 +53,9 @@ def binary_hamming_rd(p: float, distortion: Any, *, base: float = 2.0) -> np.nda
     return out[()] if out.ndim == 0 else out
 
 
-def gaussian_mse_rd(variance: float, distortion: Any, *, base: float = 2.0) -> np.ndarray | np.float64:
+def gaussian_mse_rd(
+    variance: float, distortion: Any, *, base: float = 2.0
+) -> np.ndarray | np.float64:
     r"""R(D) of a Gaussian source N(0, σ²) under squared error.
 
     .. math:: R(D) = \max\left(0, \tfrac12 \log \frac{\sigma^2}{D}\right)

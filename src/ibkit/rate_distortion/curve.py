@@ -172,7 +172,8 @@ def rd_curve(
     if betas is None:
         grid = auto_betas(px, d, n_points, base=base, method=method)
     else:
-        grid = np.sort(np.array([check_beta(b, "betas") for b in np.atleast_1d(np.asarray(betas, dtype=object))], dtype=float))
+        values = np.atleast_1d(np.asarray(betas, dtype=object)).ravel()
+        grid = np.sort(np.array([check_beta(b, "betas") for b in values], dtype=float))
         if grid.size == 0:
             raise InvalidParameterError("betas must hold at least one value; got an empty sequence")
     solutions: list[RDSolution] = []

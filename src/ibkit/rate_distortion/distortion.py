@@ -28,7 +28,9 @@ def hamming(n: int, m: int | None = None) -> np.ndarray:
 def _points(values: Any, name: str, xp: Any) -> Array:
     arr = as_float_array(values, xp)
     if arr.ndim != 1 or arr.shape[0] == 0:
-        raise ShapeMismatchError(f"{name} must be a non-empty 1-D array of points; got shape {tuple(arr.shape)}")
+        raise ShapeMismatchError(
+            f"{name} must be a non-empty 1-D array of points; got shape {tuple(arr.shape)}"
+        )
     if not bool(xp.all(xp.isfinite(arr))):
         raise ShapeMismatchError(f"{name} must hold finite points")
     return arr
