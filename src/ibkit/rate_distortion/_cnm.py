@@ -9,7 +9,9 @@ the same fixed point in tens of iterations: each iteration
 
 1. computes the BA gradient :math:`c(\hat x) = \partial \ell / \partial q(\hat x)` for every
    x̂ (one matrix–vector product with the precomputed kernel) and Blahut's certified gap;
-2. adds the local maxima of c that exceed 1 to the support;
+2. multiplies the weights of support points with c > e by c (a partial BA step, kept if
+   ℓ grows: a tiny weight that some x depends on grows at once); adds the local maxima of
+   c above 1 to the support;
 3. takes a Newton step on the support (quadratic model of the Lagrangian ℓ(w) - Σw, whose
    maximiser over w ≥ 0 lies on the simplex):
    :math:`\min_{w \ge 0} \tfrac12 w^\top H w - (2c - 1)^\top w`,
@@ -139,6 +141,8 @@ def cnm_solve(
         best, since_best = (gap, 0) if gap < 0.999 * best else (best, since_best + 1)
         if since_best > _STALL_ITERATIONS:  # at the limit of float64 resolution of ℓ
             break
+        if log_c[idx].max() > 1.0:
+            log_z, log_c, weights = _boost(problem, idx, weights, log_z, log_c)
         previous = weights
         idx, weights = _improve(problem, idx, weights, log_z, log_c)
         if weights is previous:  # no step improved the dual even within rounding: stalled
@@ -146,6 +150,21 @@ def cnm_solve(
     marginal = np.zeros(int(d.shape[1]))
     marginal[idx] = weights
     return CNMResult(xp.asarray(marginal, dtype=px.dtype), gap, iterations, gap <= tol)
+
+
+def _boost(
+    problem: _Problem, idx: np.ndarray, weights: np.ndarray, log_z: Array, log_c: np.ndarray
+) -> tuple[Array, np.ndarray, np.ndarray]:
+    """Multiply the weights of support points with c > e by c (a partial BA step): a tiny
+    weight that some x depends on grows at once, where Newton steps would only double it.
+    Kept only if ℓ does not decrease."""
+    xp = problem.xp
+    factor = np.exp(np.clip(log_c[idx], 0.0, 700.0) * (log_c[idx] > 1.0))
+    boosted = weights * factor / np.sum(weights * factor)
+    new_log_z = problem.log_z(xp.asarray(idx), xp.asarray(boosted))
+    if problem.dual(new_log_z) < problem.dual(log_z):
+        return log_z, log_c, weights
+    return new_log_z, to_numpy(problem.log_gradient(new_log_z)), boosted
 
 
 def _improve(
