@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ibkit import entropy, mutual_information
+from ibkit.exceptions import ConvergenceWarning
 from ibkit.rate_distortion import blahut_arimoto, rd_curve
 from tests.strategies import pmfs
 
-FAST = settings(max_examples=25, deadline=None)
+FAST = settings(max_examples=40, deadline=None)
 
 
 @st.composite
@@ -43,7 +46,12 @@ def test_solution_is_a_valid_certified_point(problem, beta):
 @given(problem=rd_problems())
 def test_curve_is_non_increasing_and_convex(problem):
     px, d = problem
-    curve = rd_curve(px, d, betas=np.geomspace(0.05, 40.0, 12), tol=1e-8)
+    # A 7× jump in β per warm start; the certificate must be met at every point. (Gaps much
+    # below 1e-7 can be out of float64's reach when p(x) has entries ~1e-5.)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        curve = rd_curve(px, d, betas=np.geomspace(0.05, 40.0, 6), tol=1e-7)
+    assert curve.converged.all()
     order = np.argsort(curve.distortion)
     dist, rate = curve.distortion[order], curve.rate[order]
     assert np.all(np.diff(rate) <= 1e-8)  # R(D) non-increasing

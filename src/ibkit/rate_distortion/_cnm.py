@@ -40,7 +40,7 @@ from .._array import Array, logsumexp, to_numpy
 
 __all__ = ["CNMResult", "cnm_solve"]
 
-_MAX_EXPONENT = 600.0  # keeps S = e^{-β d}/Z finite
+_MAX_EXPONENT = 600.0  # keeps S = e^{-β d}/Z finite (an overflowing Hessian skips Newton)
 _TRUST_LOG = math.log(100.0)
 _STALL_ITERATIONS = 50
 _ROUNDING = 8 * np.finfo(np.float64).eps
@@ -94,7 +94,10 @@ class _Problem:
         cols = xp.take(self.dist, idx, axis=1)  # (n_x, m)
         exponent = xp.clip(-self.beta * cols - log_z[:, None], max=_MAX_EXPONENT)
         a = to_numpy(xp.sqrt(self.px)[:, None] * xp.exp(exponent))  # (n_x, m)
-        hessian = a.T @ a  # (m, m)
+        with np.errstate(over="ignore", invalid="ignore"):
+            hessian = a.T @ a  # (m, m)
+        if not np.all(np.isfinite(hessian)):
+            return None
         gradient = 2.0 * np.exp(np.minimum(log_c[to_numpy(idx)], _MAX_EXPONENT)) - 1.0
         ridge = 1e-12 * max(float(np.trace(hessian)) / hessian.shape[0], 1e-300)
         try:

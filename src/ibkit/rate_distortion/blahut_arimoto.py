@@ -70,9 +70,16 @@ class RDSolution:
         return self.rate - self.lower_bound
 
 
-def _initial_marginal(init: Any, n_xhat: int, xp: Any, dtype: Any, *, sparse_ok: bool) -> Array:
-    """Uniform p(x̂), a user pmf, or a previous solution's p(x̂) (mixed with uniform mass when
-    the method cannot revive pruned points)."""
+def _initial_marginal(
+    init: Any, px: Array, d: Array, xp: Any, *, sparse_ok: bool
+) -> Array:
+    """The start p(x̂): for CNM the zero-rate optimum (all mass on argmin_x̂ E d(X, x̂)), from
+    which it adds points; uniform for BA; or a user pmf, or a previous solution's p(x̂) (mixed
+    with uniform mass when the method cannot revive pruned points)."""
+    n_xhat, dtype = int(d.shape[1]), px.dtype
+    if init is None and sparse_ok:
+        best = int(xp.argmin(px @ d))
+        return xp.astype(xp.arange(n_xhat) == best, dtype)
     if init is None:
         return xp.ones(n_xhat, dtype=dtype) / n_xhat
     mix = 0.0
@@ -85,31 +92,30 @@ def _initial_marginal(init: Any, n_xhat: int, xp: Any, dtype: Any, *, sparse_ok:
     return q / xp.sum(q)
 
 
-def _log_weights(q: Array, xp: Any) -> Array:
-    positive = q > 0
-    return xp.where(
-        positive, xp.log(xp.where(positive, q, xp.ones_like(q))), -xp.inf * xp.ones_like(q)
-    )
-
-
 def solution_from_marginal(
     px: Array, d: Array, beta: float, q: Array, xp: Any
 ) -> tuple[Array, Array, float, float]:
     r"""Encoder, output marginal, rate (nats) and distortion of the BA encoder built from q.
 
     .. math:: p(\hat x|x) = \frac{q(\hat x)\, e^{-\beta d(x, \hat x)}}{Z(x, \beta)}
+
+    Only the columns where q > 0 are computed (the encoder is zero elsewhere).
     """
-    exponent = _log_weights(q, xp)[None, :] - beta * d  # (n_x, n_xhat)
+    support = xp.nonzero(q > 0)[0]  # (m,)
+    d_s = xp.take(d, support, axis=1)  # (n_x, m)
+    exponent = xp.log(xp.take(q, support))[None, :] - beta * d_s
     log_enc = exponent - logsumexp(exponent, axis=1, xp=xp)[:, None]
-    encoder = xp.exp(log_enc)
-    marginal = px @ encoder  # (n_xhat,)
-    log_marg = xp.log(xp.clip(marginal, min=1e-300))
-    used = encoder > 0
-    ratio = xp.where(used, log_enc, xp.zeros_like(log_enc)) - log_marg[None, :]
-    terms = xp.where(used, encoder * ratio, xp.zeros_like(encoder))
+    enc_s = xp.exp(log_enc)  # (n_x, m)
+    marg_s = px @ enc_s  # (m,)
+    log_marg = xp.log(xp.clip(marg_s, min=1e-300))
+    terms = xp.where(enc_s > 0, enc_s * (log_enc - log_marg[None, :]), xp.zeros_like(enc_s))
     rate = max(float(xp.sum(px * xp.sum(terms, axis=1))), 0.0)
-    distortion = float(xp.sum(px * xp.sum(encoder * d, axis=1)))
-    return encoder, marginal, rate, distortion
+    distortion = float(xp.sum(px * xp.sum(enc_s * d_s, axis=1)))
+    n_x, n_xhat = int(d.shape[0]), int(d.shape[1])
+    if int(support.shape[0]) == n_xhat:
+        return enc_s, marg_s, rate, distortion
+    scatter = xp.astype(xp.arange(n_xhat)[:, None] == support[None, :], d.dtype)  # (n_xhat, m)
+    return enc_s @ scatter.T, scatter @ marg_s, rate, distortion
 
 
 def _solve(
@@ -217,7 +223,7 @@ def blahut_arimoto(
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     method = check_choice(method, "method", METHODS)
     unit = log_base(base)
-    q0 = _initial_marginal(init, int(d.shape[1]), xp, px.dtype, sparse_ok=method == "cnm")
+    q0 = _initial_marginal(init, px, d, xp, sparse_ok=method == "cnm")
     q, gap, iterations, converged = _solve(
         px,
         d,
