@@ -6,6 +6,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .._array import Array, get_namespace, log_base, logsumexp
 from .._fixed_point import certified_iteration, normalize_log
 from .._validation import (
@@ -114,6 +116,11 @@ def solution_from_marginal(
     n_x, n_xhat = int(d.shape[0]), int(d.shape[1])
     if int(support.shape[0]) == n_xhat:
         return enc_s, marg_s, rate, distortion
+    if isinstance(enc_s, np.ndarray):  # NumPy: scatter the columns in place
+        encoder = np.zeros((n_x, n_xhat), dtype=enc_s.dtype)
+        marginal = np.zeros(n_xhat, dtype=enc_s.dtype)
+        encoder[:, support], marginal[support] = enc_s, marg_s
+        return encoder, marginal, rate, distortion
     scatter = xp.astype(xp.arange(n_xhat)[:, None] == support[None, :], d.dtype)  # (n_xhat, m)
     return enc_s @ scatter.T, scatter @ marg_s, rate, distortion
 
