@@ -72,9 +72,7 @@ class RDSolution:
         return self.rate - self.lower_bound
 
 
-def _initial_marginal(
-    init: Any, px: Array, d: Array, xp: Any, *, sparse_ok: bool
-) -> Array:
+def _initial_marginal(init: Any, px: Array, d: Array, xp: Any, *, sparse_ok: bool) -> Array:
     """The start p(x̂): for CNM the zero-rate optimum (all mass on argmin_x̂ E d(X, x̂)), from
     which it adds points; uniform for BA; or a user pmf, or a previous solution's p(x̂) (mixed
     with uniform mass when the method cannot revive pruned points)."""
@@ -199,7 +197,8 @@ def blahut_arimoto(
         Budget of BA iterations; a :class:`~ibkit.exceptions.ConvergenceWarning` is issued
         when it runs out.
     init : array_like of shape ``(n_xhat,)`` or RDSolution, optional
-        Initial p(x̂) (uniform by default) or a previous solution to warm-start from.
+        Initial p(x̂), or a previous solution to warm-start from. By default CNM starts from
+        the zero-rate optimum (all mass on argmin_x̂ E d(X, x̂)) and BA from uniform.
     base : float
         2 for bits (default), ``numpy.e`` for nats.
     method : {"cnm", "squarem", "ba"}
@@ -229,6 +228,34 @@ def blahut_arimoto(
     tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     method = check_choice(method, "method", METHODS)
+    return solve_validated(
+        px,
+        d,
+        beta,
+        tol=tol,
+        max_iter=max_iter,
+        init=init,
+        base=base,
+        method=method,
+        log_domain=log_domain,
+        xp=xp,
+    )
+
+
+def solve_validated(
+    px: Array,
+    d: Array,
+    beta: float,
+    *,
+    tol: float,
+    max_iter: int,
+    init: Any,
+    base: float,
+    method: str,
+    log_domain: bool,
+    xp: Any,
+) -> RDSolution:
+    """:func:`blahut_arimoto` on arguments already validated (a curve validates them once)."""
     unit = log_base(base)
     q0 = _initial_marginal(init, px, d, xp, sparse_ok=method == "cnm")
     q, gap, iterations, converged = _solve(
@@ -243,11 +270,12 @@ def blahut_arimoto(
         xp=xp,
     )
     if not converged:
+        reason = "max_iter" if iterations >= max_iter else "a stall at float64 resolution"
         warnings.warn(
-            f"blahut_arimoto stopped at max_iter={max_iter} with certified gap "
-            f"{gap / unit:.3g} > tol={tol:g} (beta={beta:g}, method={method!r})",
+            f"blahut_arimoto stopped after {iterations} iterations ({reason}) with certified "
+            f"gap {gap / unit:.3g} > tol={tol:g} (beta={beta:g}, method={method!r})",
             ConvergenceWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     encoder, marginal, rate, dist = solution_from_marginal(px, d, beta, q, xp)
     return RDSolution(

@@ -13,9 +13,17 @@ import numpy as np
 
 from .._array import Array, get_namespace, to_numpy
 from .._io import write_csv
-from .._validation import as_matrix, as_pmf, check_beta, check_int, check_positive
+from .._validation import (
+    as_matrix,
+    as_pmf,
+    check_base,
+    check_beta,
+    check_choice,
+    check_int,
+    check_positive,
+)
 from ..exceptions import InvalidParameterError
-from .blahut_arimoto import RDSolution, blahut_arimoto
+from .blahut_arimoto import METHODS, RDSolution, blahut_arimoto, solve_validated
 
 __all__ = ["RDCurve", "auto_betas", "rd_curve"]
 
@@ -168,7 +176,11 @@ def rd_curve(
     xp = get_namespace(px, distortion)
     px, _ = as_pmf(px, name="px", batch=False, xp=xp)
     d = as_matrix(distortion, name="distortion", rows=int(px.shape[0]), nonnegative=True, xp=xp)
-    check_positive(tol, "tol")
+    tol = check_positive(tol, "tol")
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    base = check_base(base)
+    method = check_choice(method, "method", METHODS)
+    d = xp.astype(d, px.dtype)
     if betas is None:
         grid = auto_betas(px, d, n_points, base=base, method=method)
     else:
@@ -179,8 +191,17 @@ def rd_curve(
     solutions: list[RDSolution] = []
     previous: RDSolution | None = None
     for index, beta in enumerate(grid):
-        previous = blahut_arimoto(
-            px, d, float(beta), tol=tol, max_iter=max_iter, init=previous, base=base, method=method
+        previous = solve_validated(
+            px,
+            d,
+            float(beta),
+            tol=tol,
+            max_iter=max_iter,
+            init=previous,
+            base=base,
+            method=method,
+            log_domain=False,
+            xp=xp,
         )
         solutions.append(previous)
         if callback is not None:
