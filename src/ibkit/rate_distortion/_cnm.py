@@ -42,6 +42,7 @@ __all__ = ["CNMResult", "cnm_solve"]
 
 _MAX_EXPONENT = 600.0  # keeps S = e^{-β d}/Z finite (an overflowing Hessian skips Newton)
 _TRUST_LOG = math.log(100.0)
+_TINY_Z = 1e-250  # below this, Z(x) is recomputed in the log domain
 _STALL_ITERATIONS = 50
 _ROUNDING = 8 * np.finfo(np.float64).eps
 
@@ -65,8 +66,14 @@ class _Problem:
         self.kernel = xp.exp(-beta * self.dist)  # (n_x, n_xhat), row maximum 1
 
     def log_z(self, idx: Array, weights: Array) -> Array:
-        cols = self.xp.take(self.dist, idx, axis=1)  # (n_x, m)
-        return logsumexp(self.xp.log(weights)[None, :] - self.beta * cols, axis=1, xp=self.xp)
+        """log Z(x) (of the row-shifted kernel) for weights on the support ``idx``: one
+        matrix–vector product, or log-sum-exp where Z would underflow."""
+        xp = self.xp
+        z = xp.take(self.kernel, idx, axis=1) @ weights  # (n_x,)
+        if float(xp.min(xp.where(self.support_x, z, xp.ones_like(z)))) > _TINY_Z:
+            return xp.log(xp.where(self.support_x, z, xp.ones_like(z)))
+        cols = xp.take(self.dist, idx, axis=1)  # (n_x, m)
+        return logsumexp(xp.log(weights)[None, :] - self.beta * cols, axis=1, xp=xp)
 
     def dual(self, log_z: Array) -> float:
         xp = self.xp
@@ -91,9 +98,14 @@ class _Problem:
         """Maximiser over w ≥ 0 of the quadratic model of ℓ(w) - Σ w (whose maximiser lies on
         the simplex): min ½ wᵀHw - gᵀw with H = Σ_x p S_x S_xᵀ, g = 2c - 1 on the support."""
         xp = self.xp
-        cols = xp.take(self.dist, idx, axis=1)  # (n_x, m)
-        exponent = xp.clip(-self.beta * cols - log_z[:, None], max=_MAX_EXPONENT)
-        a = to_numpy(xp.sqrt(self.px)[:, None] * xp.exp(exponent))  # (n_x, m)
+        scale = xp.sqrt(self.px)  # (n_x,)
+        if float(xp.max(-log_z)) < _MAX_EXPONENT:  # S = K / Z directly
+            a = (scale * xp.exp(-log_z))[:, None] * xp.take(self.kernel, idx, axis=1)
+        else:
+            cols = xp.take(self.dist, idx, axis=1)  # (n_x, m)
+            exponent = xp.clip(-self.beta * cols - log_z[:, None], max=_MAX_EXPONENT)
+            a = scale[:, None] * xp.exp(exponent)
+        a = to_numpy(a)  # (n_x, m)
         with np.errstate(over="ignore", invalid="ignore"):
             hessian = a.T @ a  # (m, m)
         if not np.all(np.isfinite(hessian)):
