@@ -5,7 +5,7 @@
 1.0
 """
 
-from . import datasets, exceptions, measures, rate_distortion
+from . import datasets, exceptions, ib, measures, rate_distortion
 from .exceptions import (
     ConvergenceWarning,
     DataFormatError,
@@ -14,6 +14,7 @@ from .exceptions import (
     InvalidParameterError,
     ShapeMismatchError,
 )
+from .ib import IBSolution, information_bottleneck
 from .measures import (
     conditional_entropy,
     conditional_mutual_information,
@@ -44,6 +45,7 @@ __all__ = [
     "ConvergenceWarning",
     "DataFormatError",
     "IBKitError",
+    "IBSolution",
     "InvalidDistributionError",
     "InvalidParameterError",
     "RDCurve",
@@ -61,6 +63,8 @@ __all__ = [
     "exceptions",
     "gaussian_mse_rd",
     "hamming",
+    "ib",
+    "information_bottleneck",
     "joint_entropy",
     "js_divergence",
     "kl_divergence",

@@ -1,0 +1,17 @@
+"""Information Bottleneck solvers (NumPy / array-API core; no torch import)."""
+
+from ._solution import IBSolution
+from .bottleneck import information_bottleneck
+from .critical import critical_beta, maximal_correlation
+from .curve import Bifurcation, IBCurve, count_clusters, ib_curve
+
+__all__ = [
+    "Bifurcation",
+    "IBCurve",
+    "IBSolution",
+    "count_clusters",
+    "critical_beta",
+    "ib_curve",
+    "information_bottleneck",
+    "maximal_correlation",
+]

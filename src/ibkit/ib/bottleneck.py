@@ -1,0 +1,148 @@
+"""The Information Bottleneck solver: validated entry point, restarts, the frozen result."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .._array import Array, get_namespace, log_base
+from .._validation import as_pmf, check_base, check_beta, check_int, check_positive
+from ..exceptions import ConvergenceWarning, ShapeMismatchError
+from ._iterative import (
+    IBState,
+    ib_step,
+    information_terms,
+    marginal_and_decoder,
+    objective_nats,
+    random_encoder,
+)
+from ._solution import IBSolution
+
+__all__ = ["information_bottleneck"]
+
+
+def _initial_encoders(
+    init: Any, n_x: int, n_t: int, n_init: int, seed: Any, xp: Any, dtype: Any
+) -> list[Array]:
+    if init is not None:
+        enc, _ = as_pmf(init, name="init", event_ndim=1, xp=xp)
+        if tuple(enc.shape) != (n_x, n_t):
+            raise ShapeMismatchError(
+                f"init must be an encoder p(t|x) of shape ({n_x}, {n_t}); got {tuple(enc.shape)}"
+            )
+        return [xp.astype(enc, dtype)]
+    rng = np.random.default_rng(seed)
+    return [xp.asarray(random_encoder(n_x, n_t, rng), dtype=dtype) for _ in range(n_init)]
+
+
+def _run(
+    state: IBState, encoder: Array, beta: float, alpha: float, tol: float, max_iter: int
+) -> tuple[Array, int, bool]:
+    xp = state.xp
+    for iteration in range(1, max_iter + 1):
+        new, _, _ = ib_step(state, encoder, beta, alpha)
+        change = float(xp.max(xp.abs(new - encoder)))
+        encoder = new
+        if change <= tol:
+            return encoder, iteration, True
+    return encoder, max_iter, False
+
+
+def information_bottleneck(
+    pxy: Any,
+    beta: float,
+    n_clusters: int,
+    *,
+    alpha: float = 1.0,
+    init: Any = None,
+    n_init: int = 1,
+    tol: float = 1e-10,
+    max_iter: int = 10_000,
+    seed: Any = None,
+    base: float = 2.0,
+) -> IBSolution:
+    r"""Find a stationary point of the (generalised) IB functional by iterating eq. 16.
+
+    .. math:: \min_{p(t|x)}\ H(T) - \alpha H(T|X) - \beta I(T; Y)
+              \quad(\alpha = 1:\ I(X;T) - \beta I(T;Y),\ \text{eq. 13})
+
+    .. math:: p(t|x) = \frac{p(t)}{Z(x, \beta)} \exp(-\beta D_{KL}[p(y|x) \| p(y|t)])
+              \quad \text{(eq. 14, for } \alpha = 1)
+
+    Parameters
+    ----------
+    pxy : array_like, shape ``(n_x, n_y)``
+        Joint pmf p(x, y) (zero rows and columns allowed).
+    beta : float
+        Trade-off β ≥ 0 (dimensionless: both informations in the same unit).
+    n_clusters : int
+        Cardinality |T| ≥ 1.
+    alpha : float
+        0 gives the deterministic IB (hard, argmax updates), 1 Tishby's IB.
+    init : array_like, shape ``(n_x, n_clusters)``, optional
+        Initial encoder p(t|x); default random (Dirichlet rows) from ``seed``.
+    n_init : int
+        Random restarts (ignored with ``init``); the lowest objective is kept.
+    tol : float
+        Stop when no encoder entry changes by more than ``tol`` in one iteration.
+    max_iter : int
+        Iteration budget per restart (a ConvergenceWarning if it runs out).
+    seed : int or numpy Generator, optional
+        Seed of the random initial encoders.
+    base : float
+        Units of the reported information (2: bits).
+
+    Returns
+    -------
+    IBSolution
+
+    References
+    ----------
+    Tishby, Pereira & Bialek (2000), "The information bottleneck method".
+    Strouse & Schwab (2017), "The deterministic information bottleneck", Neural Comput. 29(6).
+    """
+    xp = get_namespace(pxy)
+    pxy, _ = as_pmf(pxy, name="pxy", event_ndim=2, batch=False, xp=xp)
+    beta = check_beta(beta)
+    alpha = check_beta(alpha, "alpha")  # the same rule as β: finite and >= 0
+    n_t = check_int(n_clusters, "n_clusters", minimum=1)
+    n_init = check_int(n_init, "n_init", minimum=1)
+    tol = check_positive(tol, "tol")
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    base = check_base(base)
+    state = IBState(pxy, xp)
+    n_x = int(pxy.shape[0])
+    best: tuple[float, Array, int, bool] | None = None
+    for start in _initial_encoders(init, n_x, n_t, n_init, seed, xp, pxy.dtype):
+        encoder, iterations, converged = _run(state, start, beta, alpha, tol, max_iter)
+        value = objective_nats(*information_terms(state, encoder), beta, alpha)
+        if best is None or value < best[0]:
+            best = (value, encoder, iterations, converged)
+    assert best is not None  # n_init >= 1 always yields a start
+    value, encoder, iterations, converged = best
+    if not converged:
+        warnings.warn(
+            f"information_bottleneck stopped at max_iter={max_iter} (beta={beta:g}, "
+            f"alpha={alpha:g}); the encoder still moves by more than tol={tol:g}",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    i_xt, i_ty, h_t = information_terms(state, encoder)
+    marginal, decoder = marginal_and_decoder(state, encoder)
+    unit = log_base(base)
+    return IBSolution(
+        encoder=encoder,
+        marginal=marginal,
+        decoder=decoder,
+        I_XT=i_xt / unit,
+        I_TY=i_ty / unit,
+        H_T=h_t / unit,
+        objective=value / unit,
+        beta=beta,
+        alpha=alpha,
+        iterations=iterations,
+        converged=converged,
+        base=base,
+    )
