@@ -21,6 +21,7 @@ __all__ = ["FIGURE_MODULES", "FigureRecord", "available", "get_figure", "make_fi
 #: figure id → module in this package, in the order of the reference text.
 FIGURE_MODULES: dict[str, str] = {
     "fig2": "fig2_rate_distortion",
+    "fig3": "fig3_information_curves",
 }
 
 

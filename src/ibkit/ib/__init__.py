@@ -4,14 +4,17 @@ from ._solution import IBSolution
 from .bottleneck import information_bottleneck
 from .critical import critical_beta, maximal_correlation
 from .curve import Bifurcation, IBCurve, count_clusters, ib_curve
+from .families import InformationCurves, information_curves
 
 __all__ = [
     "Bifurcation",
     "IBCurve",
     "IBSolution",
+    "InformationCurves",
     "count_clusters",
     "critical_beta",
     "ib_curve",
     "information_bottleneck",
+    "information_curves",
     "maximal_correlation",
 ]
