@@ -15,6 +15,7 @@ from ibkit.figures.report import render_index
 from ibkit.rate_distortion import binary_hamming_rd, gaussian_mse_rd
 
 FIG2_FILES = {"fig2.png", "fig2.svg", "fig2_binary.csv", "fig2_gaussian.csv"}
+FIG3_FILES = {"fig3.png", "fig3.svg", "fig3_curves.csv"}
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +31,12 @@ def _read_csv(path):
     return {k: np.array([float(r[k]) for r in rows]) for k in ("beta", "distortion", "rate", "gap")}
 
 
-def test_main_job_writes_report_and_figure2(figures_dir):
+def test_main_job_writes_report_and_figures(figures_dir):
     names = {p.name for p in figures_dir.iterdir()}
-    assert names == FIG2_FILES | {"index.html", "figures.json", "config.json"}
+    assert names == FIG2_FILES | FIG3_FILES | {"index.html", "figures.json", "config.json"}
     page = (figures_dir / "index.html").read_text()
     assert '<img src="fig2.png"' in page and "<figcaption>" in page and "<table>" in page
+    assert '<img src="fig3.png"' in page
     assert (figures_dir / "fig2.png").read_bytes()[:4] == b"\x89PNG"
     assert not list(figures_dir.parent.glob(".*staging"))
 
@@ -57,7 +59,12 @@ def test_figure2_data_match_the_closed_forms(figures_dir):
 
 def test_figures_json_records_the_numbers(figures_dir):
     doc = json.loads((figures_dir / "figures.json").read_text())
-    (record,) = doc["figures"]
+    record, fig3 = doc["figures"]
+    assert fig3["id"] == "fig3" and set(fig3["files"]) == FIG3_FILES
+    # the first annealed bifurcation sits at the theoretical critical β (within 0.5 %)
+    beta_c = fig3["numbers"]["critical β (theory, 1/ρ_m²)"]
+    firsts = fig3["numbers"]["first bifurcation β (annealing), per |T|"]
+    assert firsts and all(abs(b / beta_c - 1) < 5e-3 for b in firsts)
     assert record["id"] == "fig2" and set(record["files"]) == FIG2_FILES
     numbers = record["numbers"]
     assert numbers["all points converged"] is True

@@ -338,6 +338,34 @@ def test_backends_agree_from_the_same_init(backend, alpha):
         assert type(value) is float
 
 
+@pytest.mark.parametrize("as_init", [np.asarray, lambda a: a.tolist()], ids=["numpy", "list"])
+def test_init_from_another_namespace_is_converted(backend, as_init):
+    # init is array_like: a NumPy array or a list must work with torch / strict pxy too.
+    pxy = _random_joint(15, (4, 3))
+    init = np.random.default_rng(1).dirichlet(np.ones(2), size=4)
+    ref = information_bottleneck(pxy, 4.0, 2, init=init)
+    sol = information_bottleneck(backend.asarray(pxy), 4.0, 2, init=as_init(init))
+    assert backend.is_own(sol.encoder)
+    np.testing.assert_allclose(to_numpy(sol.encoder), ref.encoder, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0])
+@pytest.mark.parametrize("how", ["seed", "numpy-init", "cuda-init"])
+def test_cuda_tensors_stay_on_the_gpu(alpha, how):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    pxy = _random_joint(16, (5, 3))
+    init = np.random.default_rng(2).dirichlet(np.ones(3), size=5)
+    ref_kwargs = {"seed": 3} if how == "seed" else {"init": init}
+    kwargs = {"init": torch.tensor(init, device="cuda")} if how == "cuda-init" else ref_kwargs
+    ref = information_bottleneck(pxy, 4.0, 3, alpha=alpha, **ref_kwargs)
+    sol = information_bottleneck(torch.tensor(pxy, device="cuda"), 4.0, 3, alpha=alpha, **kwargs)
+    for name in ("encoder", "marginal", "decoder"):
+        assert getattr(sol, name).device.type == "cuda", name
+    assert sol.I_TY == pytest.approx(ref.I_TY, abs=1e-10)
+
+
 def test_backend_random_init_matches_numpy(backend):
     pxy = _random_joint(14, (4, 3))
     ref = information_bottleneck(pxy, 3.0, 2, seed=5, n_init=2, tol=1e-8)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import array_api_compat
 import numpy as np
 
 from .._array import Array, logsumexp, xlogy
@@ -78,7 +79,8 @@ def ib_step(
     score = log_marg[None, :] - beta * state.kl(decoder)  # (n_x, n_t)
     if alpha == 0.0:
         best = xp.argmax(score, axis=1)  # (n_x,)
-        new = xp.astype(best[:, None] == xp.arange(score.shape[1])[None, :], encoder.dtype)
+        labels = xp.arange(score.shape[1], device=array_api_compat.device(score))  # (n_t,)
+        new = xp.astype(best[:, None] == labels[None, :], encoder.dtype)
     else:
         scaled = score / alpha
         new = xp.exp(scaled - logsumexp(scaled, axis=1, xp=xp)[:, None])

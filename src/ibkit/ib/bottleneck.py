@@ -5,9 +5,10 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import array_api_compat
 import numpy as np
 
-from .._array import Array, get_namespace, log_base
+from .._array import Array, get_namespace, log_base, to_numpy
 from .._validation import as_pmf, check_base, check_beta, check_int, check_positive
 from ..exceptions import ConvergenceWarning, ShapeMismatchError
 from ._iterative import (
@@ -24,17 +25,24 @@ __all__ = ["information_bottleneck"]
 
 
 def _initial_encoders(
-    init: Any, n_x: int, n_t: int, n_init: int, seed: Any, xp: Any, dtype: Any
+    init: Any, n_x: int, n_t: int, n_init: int, seed: Any, pxy: Array, xp: Any
 ) -> list[Array]:
+    """Starting encoders in pxy's namespace, dtype and device (e.g. a CUDA tensor)."""
+    device = array_api_compat.device(pxy)
     if init is not None:
-        enc, _ = as_pmf(init, name="init", event_ndim=1, xp=xp)
+        enc, init_xp = as_pmf(init, name="init", event_ndim=1)  # validated in its own namespace
         if tuple(enc.shape) != (n_x, n_t):
             raise ShapeMismatchError(
                 f"init must be an encoder p(t|x) of shape ({n_x}, {n_t}); got {tuple(enc.shape)}"
             )
-        return [xp.astype(enc, dtype)]
+        if init_xp is not xp or array_api_compat.device(enc) != device:
+            enc = xp.asarray(to_numpy(enc), device=device)  # a NumPy init for torch pxy, ...
+        return [xp.astype(enc, pxy.dtype)]
     rng = np.random.default_rng(seed)
-    return [xp.asarray(random_encoder(n_x, n_t, rng), dtype=dtype) for _ in range(n_init)]
+    return [
+        xp.asarray(random_encoder(n_x, n_t, rng), dtype=pxy.dtype, device=device)
+        for _ in range(n_init)
+    ]
 
 
 def _run(
@@ -115,7 +123,7 @@ def information_bottleneck(
     state = IBState(pxy, xp)
     n_x = int(pxy.shape[0])
     best: tuple[float, Array, int, bool] | None = None
-    for start in _initial_encoders(init, n_x, n_t, n_init, seed, xp, pxy.dtype):
+    for start in _initial_encoders(init, n_x, n_t, n_init, seed, pxy, xp):
         encoder, iterations, converged = _run(state, start, beta, alpha, tol, max_iter)
         value = objective_nats(*information_terms(state, encoder), beta, alpha)
         if best is None or value < best[0]:
