@@ -368,8 +368,8 @@ def test_cuda_tensors_stay_on_the_gpu(alpha, how):
 
 def test_backend_random_init_matches_numpy(backend):
     pxy = _random_joint(14, (4, 3))
-    ref = information_bottleneck(pxy, 3.0, 2, seed=5, n_init=2, tol=1e-8)
-    sol = information_bottleneck(backend.asarray(pxy), 3.0, 2, seed=5, n_init=2, tol=1e-8)
+    ref = information_bottleneck(pxy, 6.0, 2, seed=5, n_init=2, tol=1e-8)
+    sol = information_bottleneck(backend.asarray(pxy), 6.0, 2, seed=5, n_init=2, tol=1e-8)
     assert backend.is_own(sol.encoder)
     assert sol.I_TY == pytest.approx(ref.I_TY, abs=1e-10)
 
@@ -399,11 +399,12 @@ _PEER_JOINTS = {
 
 @pytest.mark.parametrize("beta", [1.5, 3.0, 10.0])
 @pytest.mark.parametrize("name", list(_PEER_JOINTS))
-def test_objective_is_no_worse_than_dit(name, beta):
+def test_objective_is_no_worse_than_dit(name, beta, monkeypatch):
     # dit minimises I(X;T) + β (I(X;Y) - I(T;Y)) in bits; the β·I(X;Y) term is a constant, so
     # its I(X;T) - β I(T;Y) is directly comparable with ibkit's objective at the same β (both
     # informations in bits, β dimensionless). dit's SLSQP may stop at a worse point, never a
     # better one than the IB optimum: ibkit (with restarts) must be at most dit + 1e-6.
+    monkeypatch.setenv("DIT_OPT_JOBS", "1")  # dit's thread pool only slows small problems down
     pxy = _PEER_JOINTS[name]
     c, r = _dit_ib(pxy, beta)
     assert r <= c + 1e-6 and r <= ib.mutual_information(pxy) + 1e-6  # dit's point is sane

@@ -6,7 +6,19 @@ from .critical import critical_beta, maximal_correlation
 from .curve import Bifurcation, IBCurve, count_clusters, ib_curve
 from .families import InformationCurves, information_curves
 
+_ESTIMATORS = {"InformationBottleneck"}
+
+
+def __getattr__(name: str):  # scikit-learn is imported only when an estimator is asked for
+    if name in _ESTIMATORS:
+        from . import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "InformationBottleneck",
     "Bifurcation",
     "IBCurve",
     "IBSolution",
