@@ -18,10 +18,10 @@ def __getattr__(name: str):  # scikit-learn is imported only when an estimator i
 
 
 __all__ = [
-    "InformationBottleneck",
     "Bifurcation",
     "IBCurve",
     "IBSolution",
+    "InformationBottleneck",
     "InformationCurves",
     "count_clusters",
     "critical_beta",
