@@ -94,6 +94,39 @@ def _add_rd(sub: argparse._SubParsersAction) -> None:
     solver.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _add_ib(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "ib",
+        help="annealed Information Bottleneck curve with bifurcations, written to a run folder",
+        description="Trace I(T;Y) against I(X;T) by deterministic annealing over beta and write "
+        "config.json, curve.csv, bifurcations.json, summary.json, infoplane.png/svg to --out.",
+    )
+    data = p.add_argument_group("joint p(x, y) (a built-in one, or your own file)")
+    data.add_argument(
+        "--joint",
+        choices=("clustered", "dirichlet"),
+        default=None,
+        help="built-in joint (default: clustered)",
+    )
+    data.add_argument("--file", metavar="FILE", help="counts or joint, rows x (.csv/.npy/.npz)")
+    data.add_argument("--n-x", type=int, default=24, help="rows of the built-in joint")
+    data.add_argument("--n-y", type=int, default=12, help="columns of the built-in joint")
+    data.add_argument("--n-groups", type=int, default=4, help="row groups of 'clustered'")
+    data.add_argument("--seed", type=int, default=0, help="seed of the joint and the noise")
+    solver = p.add_argument_group("solver, sweep and output")
+    solver.add_argument("--n-clusters", type=int, default=4, help="|T| (default 4)")
+    solver.add_argument("--alpha", type=float, default=1.0, help="1: IB, 0: deterministic IB")
+    solver.add_argument("--anneal", choices=("forward", "reverse"), default="forward")
+    solver.add_argument("--n-points", type=int, default=30, help="number of beta values")
+    solver.add_argument("--betas", type=parse_float_list, help="explicit increasing list")
+    solver.add_argument("--tol", type=float, default=1e-10, help="encoder change to stop at")
+    solver.add_argument("--max-iter", type=int, default=20_000, help="iterations per beta")
+    solver.add_argument("--base", type=parse_base, default=2.0, help="2 for bits (default), e")
+    solver.add_argument("--out", metavar="DIR", help="run folder (default runs/ib-<timestamp>)")
+    solver.add_argument("--no-plot", action="store_true", help="skip infoplane.png/svg")
+    solver.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def _add_figures(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "figures",
@@ -114,8 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="The Information Bottleneck principle, computable end to end.",
     )
     parser.add_argument("--version", action="version", version=f"ibkit {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{measure,rd,figures}", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="{measure,rd,ib,figures}", required=True)
     _add_measure(sub)
     _add_rd(sub)
+    _add_ib(sub)
     _add_figures(sub)
     return parser

@@ -18,7 +18,7 @@ import numpy as np
 from .._validation import check_base, check_beta, check_choice, check_int, check_positive
 from ..exceptions import InvalidParameterError
 
-__all__ = ["Config", "FiguresConfig", "MeasureConfig", "RDConfig"]
+__all__ = ["Config", "FiguresConfig", "IBConfig", "MeasureConfig", "RDConfig"]
 
 C = TypeVar("C", bound="Config")
 
@@ -189,3 +189,52 @@ class FiguresConfig(Config):
             if isinstance(self.only, str) or not all(isinstance(x, str) for x in self.only):
                 raise InvalidParameterError(f"only must be a list of figure ids; got {self.only!r}")
             self._set("only", tuple(self.only))
+
+
+@dataclass(frozen=True)
+class IBConfig(Config):
+    """Configuration of ``ibkit ib``: a joint (built-in or a file), |T|, a β sweep, options.
+
+    ``joint`` is ``"clustered"`` (rows in ``n_groups`` noisy groups), ``"dirichlet"`` (a random
+    joint) or ``"file"`` (``file`` is a .csv/.npy/.npz count or probability matrix, rows x).
+    Without ``betas``, ``n_points`` values from β_c/2 to 300 β_c are used (β_c: the critical β).
+    """
+
+    command: ClassVar[str] = "ib"
+    JOINTS: ClassVar[tuple[str, ...]] = ("clustered", "dirichlet", "file")
+
+    joint: str = "clustered"
+    file: str | None = None
+    n_x: int = 24
+    n_y: int = 12
+    n_groups: int = 4
+    seed: int = 0
+    n_clusters: int = 4
+    alpha: float = 1.0
+    anneal: str = "forward"
+    n_points: int = 30
+    betas: tuple[float, ...] | None = None
+    tol: float = 1e-10
+    max_iter: int = 20_000
+    base: float = 2.0
+
+    def __post_init__(self) -> None:
+        check_choice(self.joint, "joint", self.JOINTS)
+        if (self.joint == "file") != (self.file is not None):
+            raise InvalidParameterError("--file and joint 'file' go together (give --file PATH)")
+        for name in ("n_x", "n_y", "n_groups", "n_clusters"):
+            self._set(name, check_int(getattr(self, name), name, minimum=1))
+        self._set("seed", check_int(self.seed, "seed", minimum=0))
+        self._set("alpha", check_beta(self.alpha, "alpha"))
+        check_choice(self.anneal, "anneal", ("forward", "reverse"))
+        self._set("n_points", check_int(self.n_points, "n_points", minimum=2))
+        if self.betas is not None:
+            if isinstance(self.betas, (str, bytes)) or not hasattr(self.betas, "__iter__"):
+                raise InvalidParameterError(f"betas must be a list of numbers; got {self.betas!r}")
+            betas = tuple(check_beta(b, "betas") for b in self.betas)
+            if not betas:
+                raise InvalidParameterError("betas must not be empty")
+            self._set("betas", betas)
+        self._set("tol", check_positive(self.tol, "tol"))
+        self._set("max_iter", check_int(self.max_iter, "max_iter", minimum=1))
+        self._set("base", check_base(self.base))
