@@ -5,6 +5,7 @@ from .bottleneck import information_bottleneck
 from .critical import critical_beta, maximal_correlation
 from .curve import Bifurcation, IBCurve, count_clusters, ib_curve
 from .families import InformationCurves, information_curves
+from .gaussian import GaussianIBCurve, GaussianIBSolution, gaussian_ib, gaussian_ib_curve
 
 _ESTIMATORS = {"InformationBottleneck"}
 
@@ -19,12 +20,16 @@ def __getattr__(name: str):  # scikit-learn is imported only when an estimator i
 
 __all__ = [
     "Bifurcation",
+    "GaussianIBCurve",
+    "GaussianIBSolution",
     "IBCurve",
     "IBSolution",
     "InformationBottleneck",
     "InformationCurves",
     "count_clusters",
     "critical_beta",
+    "gaussian_ib",
+    "gaussian_ib_curve",
     "ib_curve",
     "information_bottleneck",
     "information_curves",

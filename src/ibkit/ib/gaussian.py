@@ -102,7 +102,9 @@ def _as_covariance(value: Any, name: str, n: int | None = None) -> np.ndarray:
     scale = float(np.max(np.abs(cov)))
     asym = float(np.max(np.abs(cov - cov.T)))
     if asym > 1e-10 * scale:
-        raise InvalidParameterError(f"{name} must be symmetric; got max |{name} - {name}.T| = {asym:g}")
+        raise InvalidParameterError(
+            f"{name} must be symmetric; got max |{name} - {name}.T| = {asym:g}"
+        )
     cov = (cov + cov.T) / 2.0
     try:
         np.linalg.cholesky(cov)
