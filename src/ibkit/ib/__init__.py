@@ -1,11 +1,13 @@
 """Information Bottleneck solvers (NumPy / array-API core; no torch import)."""
 
 from ._solution import IBSolution
+from .agglomerative import AgglomerativeIBResult, agglomerative_ib
 from .bottleneck import information_bottleneck
 from .critical import critical_beta, maximal_correlation
 from .curve import Bifurcation, IBCurve, count_clusters, ib_curve
 from .families import InformationCurves, information_curves
 from .gaussian import GaussianIBCurve, GaussianIBSolution, gaussian_ib, gaussian_ib_curve
+from .sequential import SequentialIBResult, sequential_ib
 
 _ESTIMATORS = {"InformationBottleneck"}
 
@@ -19,6 +21,7 @@ def __getattr__(name: str):  # scikit-learn is imported only when an estimator i
 
 
 __all__ = [
+    "AgglomerativeIBResult",
     "Bifurcation",
     "GaussianIBCurve",
     "GaussianIBSolution",
@@ -26,6 +29,8 @@ __all__ = [
     "IBSolution",
     "InformationBottleneck",
     "InformationCurves",
+    "SequentialIBResult",
+    "agglomerative_ib",
     "count_clusters",
     "critical_beta",
     "gaussian_ib",
@@ -34,4 +39,5 @@ __all__ = [
     "information_bottleneck",
     "information_curves",
     "maximal_correlation",
+    "sequential_ib",
 ]
