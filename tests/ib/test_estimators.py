@@ -7,10 +7,17 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from ibkit import information_bottleneck
-from ibkit.ib.estimators import InformationBottleneck
+import scipy.sparse as sp
+
+from ibkit.ib.estimators import InformationBottleneck, SequentialIB
 
 
-@parametrize_with_checks([InformationBottleneck(n_init=1, max_iter=500, random_state=0)])
+@parametrize_with_checks(
+    [
+        InformationBottleneck(n_init=1, max_iter=500, random_state=0),
+        SequentialIB(n_init=2, random_state=0),
+    ]
+)
 def test_sklearn_estimator_checks(estimator, check):
     if getattr(check, "func", check).__name__ == "check_array_api_input":
         # The estimators take NumPy count matrices (the functional core is the array-API
@@ -66,3 +73,16 @@ def test_refuses_negative_and_empty_counts():
         InformationBottleneck().fit(-np.ones((3, 2)))
     with pytest.raises(ValueError, match="all-zero"):
         InformationBottleneck().fit(np.zeros((3, 2)))
+
+
+def test_sequential_ib_recovers_blocks_from_dense_and_sparse_counts():
+    counts, groups = _blocks(4)
+    dense = SequentialIB(3, n_init=5, random_state=0).fit(counts)
+    sparse = SequentialIB(3, n_init=5, random_state=0).fit(sp.csr_matrix(counts))
+    np.testing.assert_array_equal(dense.labels_, sparse.labels_)
+    pairs = {(int(a), int(b)) for a, b in zip(dense.labels_, groups, strict=True)}
+    assert len(pairs) == 3 and len({a for a, _ in pairs}) == 3
+    np.testing.assert_array_equal(dense.predict(counts), dense.labels_)
+    assert dense.I_TY_ > InformationBottleneck(3, beta=0.1, random_state=0).fit(counts).I_TY_
+    one_hot = dense.transform(counts[:4])
+    assert one_hot.shape == (4, 3) and np.all(one_hot.sum(axis=1) == 1)

@@ -9,7 +9,7 @@ from .families import InformationCurves, information_curves
 from .gaussian import GaussianIBCurve, GaussianIBSolution, gaussian_ib, gaussian_ib_curve
 from .sequential import SequentialIBResult, sequential_ib
 
-_ESTIMATORS = {"InformationBottleneck"}
+_ESTIMATORS = {"InformationBottleneck", "SequentialIB"}
 
 
 def __getattr__(name: str):  # scikit-learn is imported only when an estimator is asked for
@@ -29,6 +29,7 @@ __all__ = [
     "IBSolution",
     "InformationBottleneck",
     "InformationCurves",
+    "SequentialIB",
     "SequentialIBResult",
     "agglomerative_ib",
     "count_clusters",

@@ -10,14 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
 from .._array import logsumexp
 from ..exceptions import InvalidDistributionError
 from .bottleneck import information_bottleneck
+from .sequential import sequential_ib
 
-__all__ = ["InformationBottleneck"]
+__all__ = ["InformationBottleneck", "SequentialIB"]
 
 
 def _joint(counts: np.ndarray) -> np.ndarray:
@@ -136,3 +138,113 @@ class InformationBottleneck(TransformerMixin, BaseEstimator):
     def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
         """``fit`` then the training rows' clusters."""
         return self.fit(X).labels_
+
+
+class SequentialIB(TransformerMixin, BaseEstimator):
+    r"""Sequential IB (Slonim, Friedman & Tishby 2002): hard clustering of count rows.
+
+    ``fit`` runs :func:`~ibkit.ib.sequential_ib` (dense or ``scipy.sparse`` counts) and keeps
+    the best of ``n_init`` restarts by I(T;Y). ``predict`` puts each row, old or new, into the
+    cluster whose merge cost :math:`(p(x) + p(t))\, JS_\pi(p(y|x), p(y|t))` is smallest
+    (p(x) relative to the training total); ``transform`` is its one-hot p(t|x).
+
+    Parameters
+    ----------
+    n_clusters : int
+    n_init : int
+        Random restarts.
+    max_iter : int
+        Passes over the rows per restart.
+    random_state : int, optional
+
+    Attributes
+    ----------
+    labels_ : ndarray of int, shape ``(n_samples,)``
+    marginal_ : ndarray, shape ``(n_clusters,)``
+    decoder_ : ndarray, shape ``(n_clusters, n_features)``
+    I_TY_, I_XT_ : float
+        Bits.
+    n_iter_ : int
+    n_features_in_ : int
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 2,
+        *,
+        n_init: int = 10,
+        max_iter: int = 100,
+        random_state: Any = None,
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        tags.input_tags.sparse = True
+        return tags
+
+    def fit(self, X: Any, y: Any = None) -> SequentialIB:
+        """Cluster the rows of the count matrix ``X``."""
+        counts = validate_data(self, X, accept_sparse="csr", dtype=np.float64)
+        check_non_negative(counts, "SequentialIB.fit")
+        if counts.shape[0] < self.n_clusters:
+            raise ValueError(
+                f"n_samples={counts.shape[0]} should be >= n_clusters={self.n_clusters}"
+            )
+        result = sequential_ib(
+            counts,
+            self.n_clusters,
+            n_init=self.n_init,
+            max_iter=self.max_iter,
+            seed=self.random_state,
+        )
+        self.labels_ = np.asarray(result.labels)
+        self.marginal_ = np.asarray(result.marginal)
+        self.decoder_ = np.asarray(result.decoder)
+        self.I_TY_, self.I_XT_ = result.I_TY, result.I_XT
+        self.n_iter_ = result.n_iter
+        self.total_ = float(counts.sum())
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The cluster of least merge cost for each count row."""
+        check_is_fitted(self)
+        counts = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        check_non_negative(counts, "SequentialIB.predict")
+        dense = counts.toarray() if sp.issparse(counts) else counts
+        mass = dense.sum(axis=1) / self.total_  # (n,): p(x) on the training scale
+        rows = dense / np.where(mass > 0, mass * self.total_, 1.0)[:, None]  # p(y|x)
+        cost = np.stack(
+            [
+                _merge_cost(rows, mass, d, m)
+                for d, m in zip(self.decoder_, self.marginal_, strict=True)
+            ],
+            1,
+        )
+        return np.argmin(cost, axis=1)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """One-hot p(t|x) of :meth:`predict`."""
+        return np.eye(self.n_clusters)[self.predict(X)]
+
+    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
+        """``fit`` then the training rows' clusters."""
+        return self.fit(X).labels_
+
+
+def _merge_cost(
+    rows: np.ndarray, mass: np.ndarray, decoder: np.ndarray, weight: float
+) -> np.ndarray:
+    """(p(x) + p(t)) JS_π(p(y|x), p(y|t)) for every row, π ∝ (p(x), p(t)), in nats."""
+    total = mass + weight
+    pi_x = np.where(total > 0, mass / np.where(total > 0, total, 1.0), 0.0)[:, None]
+    mix = pi_x * rows + (1 - pi_x) * decoder[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl_x = np.sum(np.where(rows > 0, rows * np.log(rows / np.where(mix > 0, mix, 1.0)), 0.0), 1)
+        ratio = decoder[None, :] / np.where(mix > 0, mix, 1.0)
+        kl_t = np.sum(np.where(decoder[None, :] > 0, decoder[None, :] * np.log(ratio), 0.0), 1)
+    return total * (pi_x[:, 0] * kl_x + (1 - pi_x[:, 0]) * kl_t)
