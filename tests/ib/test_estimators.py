@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from ibkit import information_bottleneck
-import scipy.sparse as sp
-
 from ibkit.ib.estimators import InformationBottleneck, SequentialIB
 
 
