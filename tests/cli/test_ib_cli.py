@@ -38,7 +38,9 @@ def test_builtin_joint_writes_the_run_folder(capsys, tmp_path):
     assert summary["bifurcations"][0]["beta"] == pytest.approx(beta_c, rel=5e-3)
     assert summary["I_TY_max"] <= summary["I_XY"] + 1e-9
     rows = list(csv.DictReader((out / "curve.csv").open()))
-    assert len(rows) == 10 and float(rows[0]["I_XT"]) == pytest.approx(0.0, abs=1e-8)
+    assert len(rows) == 15 and float(rows[0]["I_XT"]) == pytest.approx(
+        0.0, abs=1e-8
+    )  # 10 + 5 refined
     assert IBConfig.from_json((out / "config.json").read_text()).n_clusters == 3
 
 

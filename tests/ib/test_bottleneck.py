@@ -354,6 +354,7 @@ def test_init_from_another_namespace_is_converted(backend, as_init):
 @pytest.mark.parametrize("how", ["seed", "numpy-init", "cuda-init"])
 def test_cuda_tensors_stay_on_the_gpu(alpha, how):
     import torch
+
     pxy = _random_joint(16, (5, 3))
     init = np.random.default_rng(2).dirichlet(np.ones(3), size=5)
     ref_kwargs = {"seed": 3} if how == "seed" else {"init": init}

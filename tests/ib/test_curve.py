@@ -98,3 +98,24 @@ def test_bad_input(kwargs, error, match):
 def test_critical_beta_refuses_bad_joints():
     with pytest.raises(InvalidDistributionError, match="pxy must sum to 1"):
         critical_beta([[0.5, 0.5], [0.5, 0.5]])
+
+
+def test_automatic_grid_is_refined_where_the_curve_moves():
+    pxy = _random_joint(4)
+    curve = ib_curve(pxy, 3, n_points=12, seed=0)
+    assert len(curve.beta) == 18 and np.all(np.diff(curve.beta) > 0)
+    coarse = ib_curve(pxy, 3, np.geomspace(0.5, 300.0, 12) * critical_beta(pxy), seed=0)
+
+    # the inserted points land where the curve makes its largest steps
+    def largest_step(c):
+        return np.max(np.hypot(np.diff(c.I_XT), np.diff(c.I_TY)))
+
+    assert largest_step(curve) < largest_step(coarse)
+
+
+def test_restarts_never_give_a_worse_objective():
+    pxy = _random_joint(6)
+    betas = np.geomspace(0.8, 20.0, 6) * critical_beta(pxy)
+    plain = ib_curve(pxy, 3, betas, seed=0)
+    restarted = ib_curve(pxy, 3, betas, seed=0, restarts=3)
+    assert np.all(restarted.objective <= plain.objective + 1e-9)

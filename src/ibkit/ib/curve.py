@@ -135,6 +135,7 @@ def ib_curve(
     perturbation: float = 1e-3,
     merge_tol: float = 1e-3,
     refine_bifurcations: int = 12,
+    restarts: int = 0,
     tol: float = 1e-10,
     max_iter: int = 20_000,
     seed: Any = None,
@@ -159,13 +160,17 @@ def ib_curve(
     n_clusters : int
         Cardinality |T|.
     betas : array_like, optional
-        Increasing β grid; default ``n_points`` geometric points from β_c/2 to 300 β_c
-        (β_c = :func:`critical_beta`).
+        Increasing β grid. Default: ``n_points`` geometric points from β_c/2 to 300 β_c
+        (β_c = :func:`critical_beta`), then ``n_points // 2`` more at the midpoints of the
+        largest steps of the curve in the information plane (where it changes fast).
     anneal : {"forward", "reverse"}
     perturbation : float
         Relative size of the symmetry-breaking noise added at each step.
     merge_tol : float
         Clusters whose decoders p(y|t) agree within this max-norm count as one.
+    restarts : int
+        Random-start solves per β besides the annealed one; the lower objective is kept (the
+        trivial solution can stop being globally optimal before it loses stability).
 
     Returns
     -------
@@ -188,19 +193,13 @@ def ib_curve(
     }
     merge_tol = check_positive(merge_tol, "merge_tol")
     refine = check_int(refine_bifurcations, "refine_bifurcations", minimum=0)
+    auto = betas is None
     grid = _beta_grid(pxy, betas, check_int(n_points, "n_points", minimum=2))
+    restarts = check_int(restarts, "restarts", minimum=0)
     annealer = _Annealer(pxy, n_t, opts, np.random.default_rng(seed))
-    order = grid if anneal == "forward" else grid[::-1]
-    encoder = _start_encoder(int(pxy.shape[0]), n_t, anneal, annealer.rng)
-    solutions: list[IBSolution] = []
-    for index, beta in enumerate(order):
-        sol = annealer.solve(float(beta), encoder)
-        encoder = to_numpy(sol.encoder)
-        solutions.append(sol)
-        if callback is not None:
-            callback(index, len(order), sol)
-    if anneal == "reverse":
-        solutions.reverse()
+    solutions = _sweep(annealer, grid, anneal, restarts, callback)
+    if auto:  # refine where the curve moves fast: midpoints of the steepest steps
+        grid, solutions = _refine_grid(annealer, grid, solutions, n_points // 2, restarts)
     counts = np.array([count_clusters(s, merge_tol=merge_tol) for s in solutions])
     bifurcations = _bifurcations(grid, solutions, counts, annealer, merge_tol, refine)
     return IBCurve(
@@ -216,6 +215,56 @@ def ib_curve(
         bifurcations=bifurcations,
         encoders=tuple(s.encoder for s in solutions) if keep_encoders else None,
     )
+
+
+def _better(annealer: _Annealer, beta: float, sol: IBSolution, restarts: int) -> IBSolution:
+    """The annealed solution, or a random restart's if that has a lower objective."""
+    for _ in range(restarts):
+        start = annealer.rng.dirichlet(np.ones(annealer.n_t), size=int(annealer.pxy.shape[0]))
+        other = annealer.solve(beta, start)
+        if other.objective < sol.objective - 1e-12:
+            sol = other
+    return sol
+
+
+def _sweep(
+    annealer: _Annealer, grid: np.ndarray, anneal: str, restarts: int, callback: Callback | None
+) -> list[IBSolution]:
+    order = grid if anneal == "forward" else grid[::-1]
+    encoder = _start_encoder(int(annealer.pxy.shape[0]), annealer.n_t, anneal, annealer.rng)
+    solutions: list[IBSolution] = []
+    for index, beta in enumerate(order):
+        sol = _better(annealer, float(beta), annealer.solve(float(beta), encoder), restarts)
+        encoder = to_numpy(sol.encoder)
+        solutions.append(sol)
+        if callback is not None:
+            callback(index, len(order), sol)
+    return solutions[::-1] if anneal == "reverse" else solutions
+
+
+def _refine_grid(
+    annealer: _Annealer,
+    grid: np.ndarray,
+    solutions: list[IBSolution],
+    budget: int,
+    restarts: int,
+) -> tuple[np.ndarray, list[IBSolution]]:
+    """Insert the geometric midpoints of the ``budget`` largest steps in the information plane,
+    each solved from its left neighbour (forward annealing continues through it)."""
+    xt = np.array([s.I_XT for s in solutions])
+    ty = np.array([s.I_TY for s in solutions])
+    steps = np.hypot(np.diff(xt) / max(np.ptp(xt), 1e-12), np.diff(ty) / max(np.ptp(ty), 1e-12))
+    chosen = sorted(np.argsort(steps)[::-1][:budget])
+    new_grid, new_solutions = [grid[0]], [solutions[0]]
+    for i in range(1, len(grid)):
+        if i - 1 in chosen and steps[i - 1] > 0:
+            mid = math.sqrt(grid[i - 1] * grid[i]) if grid[i - 1] > 0 else grid[i] / 2
+            start = to_numpy(solutions[i - 1].encoder)
+            new_grid.append(mid)
+            new_solutions.append(_better(annealer, mid, annealer.solve(mid, start), restarts))
+        new_grid.append(grid[i])
+        new_solutions.append(solutions[i])
+    return np.array(new_grid), new_solutions
 
 
 def _beta_grid(pxy: Array, betas: Any, n_points: int) -> np.ndarray:
