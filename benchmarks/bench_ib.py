@@ -3,7 +3,7 @@
 Run from the repository root (needs ``embo`` and ``dit``; ``PYTHONPATH=src`` pins this
 checkout's ibkit, whose path is printed first)::
 
-    python benchmarks/bench_ib.py            # |X| = 2000, |Y| = |T| = 50: ~3.5 min on 2 cores
+    python benchmarks/bench_ib.py            # |X| = 2000, |Y| = |T| = 50: ~4 min on 2 cores
     python benchmarks/bench_ib.py --quick    # |X| = 400: ~40 s
     python benchmarks/bench_ib.py --profile  # also cProfile one ibkit curve
 
@@ -17,16 +17,16 @@ iterations: the time difference is overhead). embo 1.1: ``InformationBottleneck.
 the per-β worker of its ``IB``, called directly (this β grid, no process pool) on p(x, y),
 |T| = 50, its defaults (3 random restarts, <= 100 iterations, rtol 1e-3 on the cost). dit 2.3:
 ``InformationBottleneck`` (scipy.optimize on a ``dit.Distribution``) on the largest joint of
-the same kind that did its 20 β within a minute here, (|X|, |Y|, |T|) = (8, 4, 4) in 26 s
-((10, 4, 4): 110 s; (12, 4, 4): 128 s; --quick: (6, 3, 3), 5 s), next to ibkit on it.
+the same kind that did its 20 β within a minute on an idle 2-core machine, (|X|, |Y|, |T|) =
+(32, 8, 8) in 48 s ((24, 6, 6): 33 s; (40, 10, 10): 130 s; --quick: (8, 4, 4), 9 s; it stops
+after 60 s and reports the β it did), next to ibkit on it.
 
 Curves are compared by I(T;Y) at equal I(X;T) (bits; the best I(T;Y) with I(X;T) <= v,
 interpolated linearly on each method's monotone envelope, flat past its last point) and by
-I(X;T) - β I(T;Y) at equal β. Iterations are counted by wrapping
-the solver ib_curve calls, embo's encoder update, and in the NumPy loop; ms/iter = total time
-/ iterations. ``÷GEMM`` divides it by the time of one iteration's two matrix products,
-(n_x × n_y)(n_y × n_t) for the KL and (n_t × n_x)(n_x × n_y) for the decoder (4 n_x n_y n_t
-FLOPs). Not a unit test.
+I(X;T) - β I(T;Y) at equal β. Iterations are counted by wrapping the solver ib_curve calls,
+embo's encoder update, and in the NumPy loop; ms/iter = total time / iterations. ``÷GEMM``
+divides it by the time of one iteration's two matrix products, (n_x × n_y)(n_y × n_t) for the
+KL and (n_t × n_x)(n_x × n_y) for the decoder (4 n_x n_y n_t FLOPs). Not a unit test.
 """
 
 from __future__ import annotations
@@ -275,7 +275,7 @@ def main() -> None:
     embo_row, ib_rows = rows[-1], [r for r in rows if r.label.startswith("ibkit")]
     compare(rows[:-1], embo_row, betas)
 
-    nx_d, ny_d, nt_d = (6, 3, 3) if args.quick else (8, 4, 4)
+    nx_d, ny_d, nt_d = (8, 4, 4) if args.quick else (32, 8, 8)
     small = random_joint(nx_d, ny_d)
     b_small = beta_grid(small)
     print(f"\n=== dit-sized joint |X|={nx_d} |Y|={ny_d}, |T|={nt_d}, same kind of beta grid")
