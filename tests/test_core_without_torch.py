@@ -39,6 +39,7 @@ SCRIPT = textwrap.dedent(
     import ibkit.datasets
     import ibkit.measures
     import ibkit.rate_distortion
+    import ibkit.schedules
     from ibkit.rate_distortion import blahut_arimoto, hamming
 
     i = ib.mutual_information([[0.5, 0.0], [0.0, 0.5]])

@@ -5,7 +5,7 @@
 1.0
 """
 
-from . import datasets, exceptions, ib, measures, rate_distortion
+from . import datasets, exceptions, ib, measures, rate_distortion, schedules
 from .exceptions import (
     ConvergenceWarning,
     DataFormatError,

@@ -16,6 +16,7 @@ from ibkit.rate_distortion import binary_hamming_rd, gaussian_mse_rd
 
 FIG2_FILES = {"fig2.png", "fig2.svg", "fig2_binary.csv", "fig2_gaussian.csv"}
 FIG3_FILES = {"fig3.png", "fig3.svg", "fig3_curves.csv"}
+FIG4_FILES = {"fig4.png", "fig4.svg", "fig4_schedules.csv"}
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,8 @@ def _read_csv(path):
 
 def test_main_job_writes_report_and_figures(figures_dir):
     names = {p.name for p in figures_dir.iterdir()}
-    assert names == FIG2_FILES | FIG3_FILES | {"index.html", "figures.json", "config.json"}
+    report = {"index.html", "figures.json", "config.json"}
+    assert names == FIG2_FILES | FIG3_FILES | FIG4_FILES | report
     page = (figures_dir / "index.html").read_text()
     assert '<img src="fig2.png"' in page and "<figcaption>" in page and "<table>" in page
     assert '<img src="fig3.png"' in page
@@ -59,7 +61,7 @@ def test_figure2_data_match_the_closed_forms(figures_dir):
 
 def test_figures_json_records_the_numbers(figures_dir):
     doc = json.loads((figures_dir / "figures.json").read_text())
-    record, fig3 = doc["figures"]
+    record, fig3, *_ = doc["figures"]
     assert fig3["id"] == "fig3" and set(fig3["files"]) == FIG3_FILES
     # the first annealed bifurcation sits at the theoretical critical β (within 0.5 %)
     beta_c = fig3["numbers"]["critical β (theory, 1/ρ_m²)"]

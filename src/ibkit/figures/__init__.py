@@ -22,6 +22,7 @@ __all__ = ["FIGURE_MODULES", "FigureRecord", "available", "get_figure", "make_fi
 FIGURE_MODULES: dict[str, str] = {
     "fig2": "fig2_rate_distortion",
     "fig3": "fig3_information_curves",
+    "fig4": "fig4_annealing_schedules",
 }
 
 

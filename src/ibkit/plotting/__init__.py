@@ -7,5 +7,6 @@ Agg backend so plotting works on headless machines.
 from .figure import new_figure, save_figure
 from .infoplane import plot_information_plane
 from .rd import plot_rd_curve
+from .schedules import plot_schedules
 
-__all__ = ["new_figure", "plot_information_plane", "plot_rd_curve", "save_figure"]
+__all__ = ["new_figure", "plot_information_plane", "plot_rd_curve", "plot_schedules", "save_figure"]
