@@ -72,5 +72,6 @@ __all__ = [
     "mutual_information",
     "rate_distortion",
     "rd_curve",
+    "schedules",
     "squared_error",
 ]

@@ -20,7 +20,8 @@ __all__ = ["build_parser", "main"]
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
-_HANDLERS = {"measure": "._measure", "rd": "._rd", "ib": "._ib", "figures": "._figures"}
+_HANDLERS = {"measure": "._measure", "rd": "._rd", "ib": "._ib", "figures": "._figures",
+    "train": "._train", "sweep-beta": "._sweep"}
 
 
 def _one_line(err: BaseException) -> str:

@@ -140,6 +140,42 @@ def _add_figures(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _add_train_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("kind", choices=("vae", "beta-vae", "capacity-vae", "beta-tcvae", "vib"),
+                   help="which model")
+    p.add_argument("--config", metavar="FILE.toml", help="TOML file with [model] [data] [train]")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append",
+                   help="override one config value, e.g. --set train.steps=500 (repeatable)")
+    p.add_argument("--no-plot", action="store_true", help="skip the plots")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train a VAE, beta-VAE, capacity-VAE, beta-TCVAE or VIB classifier",
+        description="Train a neural bottleneck into a run folder: config.json, metrics.csv, "
+        "checkpoints/last.pt and best.pt, summary.json and plots. Data: [data] name = digits | "
+        "dsprites | a .npy/.npz file. Interrupted runs continue with --resume.",
+    )
+    _add_train_options(p)
+    p.add_argument("--out", metavar="DIR", help="run folder (default runs/<kind>-<timestamp>)")
+    p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoints/last.pt")
+
+
+def _add_sweep(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sweep-beta",
+        help="train one model per beta; rate-distortion plane (VAE) or information plane (VIB)",
+        description="Train one model per beta (in DIR/beta-<value>/, resumable: finished runs are "
+        "kept) and write sweep.csv plus the rate-distortion plane (VAEs) or the information plane "
+        "I(Z;X)-I(Z;Y) (VIB).",
+    )
+    _add_train_options(p)
+    p.add_argument("--betas", type=parse_float_list, required=True, help="e.g. 0.5,1,2,4,8")
+    p.add_argument("--out", metavar="DIR", help="sweep folder (default runs/sweep-<kind>-<time>)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``ibkit`` argument parser (errors raise :class:`UsageError`)."""
     parser = _Parser(
@@ -147,9 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="The Information Bottleneck principle, computable end to end.",
     )
     parser.add_argument("--version", action="version", version=f"ibkit {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{measure,rd,ib,figures}", required=True)
+    commands = "{measure,rd,ib,figures,train,sweep-beta}"
+    sub = parser.add_subparsers(dest="command", metavar=commands, required=True)
     _add_measure(sub)
     _add_rd(sub)
     _add_ib(sub)
     _add_figures(sub)
+    _add_train(sub)
+    _add_sweep(sub)
     return parser

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 import torch
 
-__all__ = ["LossTerms"]
+__all__ = ["MAX_LOGGED_DIMS", "LossTerms"]
+
+MAX_LOGGED_DIMS = 64
 
 
 @dataclass
@@ -56,7 +58,8 @@ class LossTerms:
     def scalars(self) -> dict[str, float]:
         """Flat ``{name: float}`` for logging: nats and ``*_bits`` for information terms.
 
-        ``rate_per_dim`` appears as ``rate_dim0, rate_dim1, ...`` (nats).
+        ``rate_per_dim`` appears as ``rate_dim0, rate_dim1, ...`` (nats) when the latent has
+        at most :attr:`MAX_LOGGED_DIMS` dimensions (a 256-d VIB code would flood the log).
         """
         out: dict[str, float] = {
             "loss": float(self.loss.detach()),
@@ -68,7 +71,7 @@ class LossTerms:
                 nats = float(value.detach())
                 out[name] = nats
                 out[f"{name}_bits"] = nats / math.log(2.0)
-        if self.rate_per_dim is not None:
+        if self.rate_per_dim is not None and self.rate_per_dim.numel() <= MAX_LOGGED_DIMS:
             for i, v in enumerate(self.rate_per_dim.detach().cpu().tolist()):
                 out[f"rate_dim{i}"] = float(v)
         for name, value in self.extra.items():
