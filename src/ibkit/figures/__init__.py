@@ -23,6 +23,7 @@ FIGURE_MODULES: dict[str, str] = {
     "fig2": "fig2_rate_distortion",
     "fig3": "fig3_information_curves",
     "fig4": "fig4_annealing_schedules",
+    "fig5": "fig5_diffusion_kl",
 }
 
 
