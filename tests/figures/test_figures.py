@@ -18,6 +18,8 @@ FIG2_FILES = {"fig2.png", "fig2.svg", "fig2_binary.csv", "fig2_gaussian.csv"}
 FIG3_FILES = {"fig3.png", "fig3.svg", "fig3_curves.csv"}
 FIG4_FILES = {"fig4.png", "fig4.svg", "fig4_schedules.csv"}
 FIG5_FILES = {"fig5.png", "fig5.svg", "fig5_kl_curves.csv"}
+NEURAL_FILES = {f"{name}.{ext}" for name in ("bvae_rd_plane", "vib_infoplane")
+                for ext in ("png", "svg", "csv")}
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +38,7 @@ def _read_csv(path):
 def test_main_job_writes_report_and_figures(figures_dir):
     names = {p.name for p in figures_dir.iterdir()}
     report = {"index.html", "figures.json", "config.json"}
-    assert names == FIG2_FILES | FIG3_FILES | FIG4_FILES | FIG5_FILES | report
+    assert names == FIG2_FILES | FIG3_FILES | FIG4_FILES | FIG5_FILES | NEURAL_FILES | report
     page = (figures_dir / "index.html").read_text()
     assert '<img src="fig2.png"' in page and "<figcaption>" in page and "<table>" in page
     assert '<img src="fig3.png"' in page

@@ -24,6 +24,8 @@ FIGURE_MODULES: dict[str, str] = {
     "fig3": "fig3_information_curves",
     "fig4": "fig4_annealing_schedules",
     "fig5": "fig5_diffusion_kl",
+    "bvae_rd_plane": "fig_bvae_rd_plane",  # [torch] β-VAE sweep on digits (eq. 18)
+    "vib_infoplane": "fig_vib_infoplane",  # [torch] VIB over β on digits (Alemi et al.)
 }
 
 
