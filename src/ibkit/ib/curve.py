@@ -16,8 +16,10 @@ from .._array import Array, get_namespace, to_numpy
 from .._io import write_csv
 from .._validation import as_pmf, check_base, check_beta, check_choice, check_int, check_positive
 from ..exceptions import ConvergenceWarning, InvalidParameterError
+from ._iterative import IBState, Monitor
 from ._solution import IBSolution
-from .bottleneck import information_bottleneck
+from ._split import SplitProbe
+from .bottleneck import solve_from
 from .critical import critical_beta
 
 __all__ = ["Bifurcation", "IBCurve", "count_clusters", "ib_curve"]
@@ -29,7 +31,7 @@ Callback = Callable[[int, int, IBSolution], None]
 class Bifurcation:
     """Where the number of distinct clusters grows along a forward-annealed curve."""
 
-    beta: float  # first β (after refinement) with the larger count
+    beta: float  # first β (after refinement) at which the annealed solution splits
     n_before: int
     n_after: int
 
@@ -90,31 +92,34 @@ def _perturbed(encoder: np.ndarray, scale: float, rng: np.random.Generator) -> n
 
 
 class _Annealer:
-    """Solves at one β from the previous encoder (perturbed), with fixed options."""
+    """Solves at one β from the previous encoder (perturbed), with fixed options; the
+    problem's fixed data (p(x), p(y|x), ...) are computed once for the whole curve."""
 
     def __init__(self, pxy: Array, n_t: int, opts: dict[str, Any], rng: np.random.Generator):
         self.pxy, self.n_t, self.opts, self.rng = pxy, n_t, opts, rng
         self.xp = get_namespace(pxy)
+        self.state = IBState(pxy, self.xp)
 
-    def solve(self, beta: float, encoder: np.ndarray, *, probe: bool = False) -> IBSolution:
-        """One warm-started solve; a bisection ``probe`` only needs the cluster count, so it
-        runs looser and silences the critical slowing-down near the transition itself."""
+    def solve(
+        self, beta: float, encoder: np.ndarray, *, probe: Monitor | None = None
+    ) -> IBSolution:
+        """One warm-started solve. A bisection ``probe`` (a monitor that stops the iterations
+        once it can tell whether a cluster splits) runs looser and silences the critical
+        slowing-down near the transition itself."""
         init = self.xp.asarray(_perturbed(encoder, self.opts["perturbation"], self.rng))
         tol, max_iter = self.opts["tol"], self.opts["max_iter"]
-        with warnings.catch_warnings():
-            if probe:
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                tol, max_iter = max(tol, 1e-8), min(max_iter, 5_000)
-            return information_bottleneck(
-                self.pxy,
-                beta,
-                self.n_t,
-                init=init,
-                alpha=self.opts["alpha"],
-                tol=tol,
-                max_iter=max_iter,
-                base=self.opts["base"],
+        if probe is not None:
+            tol, max_iter = max(tol, 1e-8), min(max_iter, 5_000)
+        alpha, base = self.opts["alpha"], self.opts["base"]
+        sol = solve_from(self.state, [init], beta, alpha, tol, max_iter, base, probe)
+        if probe is None and not sol.converged:
+            warnings.warn(
+                f"ib_curve stopped at max_iter={max_iter} (beta={beta:g}, alpha={alpha:g}); "
+                f"the encoder still moves by more than tol={tol:g}",
+                ConvergenceWarning,
+                stacklevel=4,
             )
+        return sol
 
 
 def _auto_betas(pxy: Array, n_points: int) -> np.ndarray:
@@ -151,7 +156,11 @@ def ib_curve(
     transition of the IB functional, §3.2 and Figure 3). Reverse annealing starts from a
     random hard clustering at the largest β and lowers β. Where the number of distinct
     clusters grows between two grid points, the β of the split is refined by bisection
-    (``refine_bifurcations`` halvings) and reported in ``bifurcations``.
+    (``refine_bifurcations`` halvings) and reported in ``bifurcations``. Each bisection probe
+    restarts the annealed solution below the split, perturbed, at the middle β and stops as
+    soon as the spread between its copies of a cluster exceeds ``merge_tol`` or grows or
+    decays at a settled rate (the solution has lost, or kept, its stability); undecided
+    probes count the clusters of their solution.
 
     Parameters
     ----------
@@ -299,10 +308,14 @@ def _bifurcations(
     for i in np.flatnonzero(np.diff(counts) > 0):
         lo, hi = float(grid[i]), float(grid[i + 1])
         start = to_numpy(solutions[i].encoder)
+        monitor = SplitProbe(solutions[i], merge_tol)
         for _ in range(refine):
             mid = math.sqrt(lo * hi) if lo > 0 else hi / 2.0
-            probe = annealer.solve(mid, start, probe=True)
-            if count_clusters(probe, merge_tol=merge_tol) > counts[i]:
+            probe = annealer.solve(mid, start, probe=monitor.reset())
+            split = monitor.split
+            if split is None:  # converged or out of iterations: count the clusters
+                split = count_clusters(probe, merge_tol=merge_tol) > counts[i]
+            if split:
                 hi = mid
             else:
                 lo = mid
