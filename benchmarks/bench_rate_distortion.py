@@ -209,16 +209,32 @@ def make_row(label: str, pb: Problem, seconds: float, res: Result, lower: np.nda
     )
 
 
-def run(label: str, pb: Problem, solve: Callable[[Problem], Result], lower: np.ndarray) -> Row:
+Spec = tuple[str, Callable[[Problem], Result]]
+
+
+def once(pb: Problem, solve: Callable[[Problem], Result]) -> tuple[float, Result]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        solve(replace(pb, betas=pb.betas[:1]))  # warm-up
-        best, res = math.inf, None
-        for _ in range(pb.repeat):
-            t0 = time.perf_counter()
-            res = solve(pb)
-            best = min(best, time.perf_counter() - t0)
-    return make_row(label, pb, best / len(pb.betas), res, lower)
+        t0 = time.perf_counter()
+        res = solve(pb)
+        return time.perf_counter() - t0, res
+
+
+def run_rounds(pb: Problem, specs: list[Spec], lower: np.ndarray) -> list[Row]:
+    """Time every spec ``pb.repeat`` times in alternating rounds (A B C, A B C, ...), so that
+    a slow spell of the shared machine hits all methods alike; keep each one's best."""
+    for _, solve in specs:  # warm-up (imports, caches, BLAS threads)
+        once(replace(pb, betas=pb.betas[:1]), solve)
+    best = [math.inf] * len(specs)
+    results: list[Result | None] = [None] * len(specs)
+    for _ in range(pb.repeat):
+        for k, (_, solve) in enumerate(specs):
+            seconds, results[k] = once(pb, solve)
+            best[k] = min(best[k], seconds)
+    return [
+        make_row(label, pb, t / len(pb.betas), res, lower)
+        for (label, _), t, res in zip(specs, best, results, strict=True)
+    ]
 
 
 # ---------------------------------------------------------------- reporting
@@ -289,35 +305,48 @@ def per_iteration(pb: Problem, rows: list[Row]) -> tuple[list[str], list[str]]:
 # ---------------------------------------------------------------- driver
 
 
+def dit_specs(pb: Problem, dit_iters: list[int]) -> list[Spec]:
+    """dit at each iteration cap that matters: a larger cap only if the previous was reached,
+    and only if one untimed run projects the timed rounds to under 2 minutes."""
+    specs: list[Spec] = []
+    cap = reached = 0
+    for m in dit_iters:
+        if cap and reached < cap:
+            print(f"  (dit max_iters={m} skipped: dit stopped before max_iters={cap} everywhere)")
+            continue
+        spec = (f"dit max_iters={m} restarts=1", lambda p, m=m: solve_dit(p, m))
+        seconds, res = once(pb, spec[1])
+        if seconds * pb.repeat > 120.0:
+            print(f"  (dit max_iters={m} skipped: projected to take over 2 minutes)")
+            break
+        specs.append(spec)
+        cap, reached = m, int(res[0].max())
+    return specs
+
+
 def bench(pb: Problem, dit_iters: list[int], np_iters: int, dit_default: bool) -> list[Row]:
     print(f"\n=== {pb.name}: {len(pb.betas)} beta in [{pb.betas.min():.3g}, {pb.betas.max():.3g}]")
     lower, line = reference(pb)
     print(line)
-    specs = [
-        ("ibkit rd_curve cnm tol=1e-6 (warm)", lambda p: solve_ibkit_curve(p, 1e-6)),
-        ("ibkit rd_curve cnm tol=1e-9 (warm)", lambda p: solve_ibkit_curve(p, 1e-9)),
-        ("ibkit blahut_arimoto cnm tol=1e-9 (cold)", lambda p: solve_ibkit_points(p, 1e-9)),
+    specs: list[Spec] = [
+        (f"ibkit rd_curve cnm tol={tol:g} (warm)", lambda p, tol=tol: solve_ibkit_curve(p, tol))
+        for tol in (1e-6, 1e-7, 1e-9)
     ]
-    rows = [run(label, pb, solve, lower) for label, solve in specs]
-    cap = 0
-    for m in dit_iters:  # a larger cap only matters if the previous one was reached
-        if cap and rows[-1].iterations.max() < cap:
-            print(f"  (dit max_iters={m} skipped: dit stopped before max_iters={cap} everywhere)")
-            continue
-        t_it = rows[-1].seconds / rows[-1].iterations.mean() if cap else 0.0
-        if t_it * m * len(pb.betas) * pb.repeat > 120.0:
-            print(f"  (dit max_iters={m} skipped: projected to take over 2 minutes)")
-            continue
-        rows.append(run(f"dit max_iters={m} restarts=1", pb, lambda p, m=m: solve_dit(p, m), lower))
-        cap = m
-    specs = [
-        ("dit defaults (max_iters=100 restarts=100)", lambda p: solve_dit(p, 100, 100)),
+    specs.append(
+        ("ibkit blahut_arimoto cnm tol=1e-9 (cold)", lambda p: solve_ibkit_points(p, 1e-9))
+    )
+    specs += dit_specs(pb, dit_iters)
+    if dit_default:
+        specs.append(
+            ("dit defaults (max_iters=100 restarts=100)", lambda p: solve_dit(p, 100, 100))
+        )
+    else:
+        print("  (dit defaults, restarts=100, skipped here: ~100x the restarts=1 time)")
+    specs += [
         ("numpy BA, dit's isclose stop", lambda p: solve_numpy(p, 100_000, True)),
         (f"numpy BA, fixed {np_iters} iterations", lambda p: solve_numpy(p, np_iters, False)),
     ]
-    if not dit_default:
-        print("  (dit defaults, restarts=100, skipped here: ~100x the restarts=1 time)")
-    rows += [run(label, pb, solve, lower) for label, solve in specs[0 if dit_default else 1 :]]
+    rows = run_rounds(pb, specs, lower)
     print_table(pb, rows)
     return rows
 

@@ -8,7 +8,8 @@ sublinearly: the certified gap of a 1001-point Gaussian falls like 1/t. Wang's C
 the same fixed point in tens of iterations: each iteration
 
 1. computes the BA gradient :math:`c(\hat x) = \partial \ell / \partial q(\hat x)` for every
-   x̂ (one matrix–vector product with the precomputed kernel) and Blahut's certified gap;
+   x̂ (one product with the kernel operator of :mod:`._structure`: a dense matrix, or an FFT
+   for a Toeplitz d) and Blahut's certified gap;
 2. multiplies the weights of support points with c > e by c (a partial BA step, kept if
    ℓ grows: a tiny weight that some x depends on grows at once); adds the local maxima of
    c above 1 to the support;
@@ -37,6 +38,7 @@ from scipy.linalg import cholesky, solve_triangular
 from scipy.optimize import nnls
 
 from .._array import Array, logsumexp, to_numpy
+from ._structure import DenseOps, Prepared, ToeplitzOps, kernel_ops
 
 __all__ = ["CNMResult", "cnm_solve"]
 
@@ -56,53 +58,95 @@ class CNMResult:
 
 
 class _Problem:
-    """The kernel and the per-support evaluations of ℓ, Z and the gradient c."""
+    """The kernel operator and the per-support evaluations of ℓ, Z and the gradient c."""
 
-    def __init__(self, px: Array, d: Array, beta: float, xp: Any) -> None:
-        self.xp, self.px, self.beta = xp, px, beta
+    def __init__(self, px: Array, prepared: Prepared, beta: float, xp: Any) -> None:
+        self.xp, self.px, self.beta, self.prepared = xp, px, beta, prepared
         self.support_x = px > 0
-        self.log_px = xp.log(xp.where(self.support_x, px, xp.ones_like(px)))
-        self.dist = d - xp.min(d, axis=1, keepdims=True)  # (n_x, n_xhat), row minimum 0
-        self.kernel = xp.exp(-beta * self.dist)  # (n_x, n_xhat), row maximum 1
+        self._ones, self._zeros = xp.ones_like(px), xp.zeros_like(px)  # (n_x,)
+        self.log_px = xp.log(xp.where(self.support_x, px, self._ones))
+        self.ops: DenseOps | ToeplitzOps = kernel_ops(prepared, beta, xp)
+        # a Toeplitz kernel is d to rounding δ: every log c moves by at most 2βδ, the gap by 4βδ
+        self.slack = 0.0 if self.ops.exact else 4.0 * beta * prepared.deviation
+        self._cached: tuple[np.ndarray, Array] = (np.empty(0, dtype=np.intp), None)
 
-    def log_z(self, idx: Array, weights: Array) -> Array:
+    def densify(self) -> None:
+        """Switch to the dense kernel (FFT rounding would exceed the requested tolerance)."""
+        self.ops, self.slack = DenseOps(self.prepared, self.beta, self.xp), 0.0
+        self._cached = (np.empty(0, dtype=np.intp), None)
+
+    def columns(self, idx: np.ndarray) -> Array:
+        """K[:, idx] (n_x, m); the last gathered block is kept for the line search."""
+        cols = self.ops.columns(self.xp.asarray(idx))  # (n_x, m)
+        self._cached = (idx, cols)
+        return cols
+
+    def _from_cache(self, idx: np.ndarray) -> np.ndarray | None:
+        cached, _ = self._cached
+        if cached.size == 0 or idx.size > cached.size:
+            return None
+        pos = np.searchsorted(cached, idx)
+        pos = np.minimum(pos, cached.size - 1)
+        return pos if np.array_equal(cached[pos], idx) else None
+
+    def _products(self, idx: np.ndarray, weights: np.ndarray) -> Array:
+        """K[:, idx] @ weights (n_x,), from the cached block where idx is a subset of it."""
+        xp, dtype = self.xp, self.px.dtype
+        pos = self._from_cache(idx)
+        if pos is None:
+            return self.columns(idx) @ xp.asarray(weights, dtype=dtype)
+        full = np.zeros(self._cached[0].size)
+        full[pos] = to_numpy(weights)
+        return self._cached[1] @ xp.asarray(full, dtype=dtype)
+
+    def log_z(self, idx: np.ndarray, weights: np.ndarray) -> Array:
         """log Z(x) (of the row-shifted kernel) for weights on the support ``idx``: one
         matrix–vector product, or log-sum-exp where Z would underflow."""
         xp = self.xp
-        z = xp.take(self.kernel, idx, axis=1) @ weights  # (n_x,)
-        if float(xp.min(xp.where(self.support_x, z, xp.ones_like(z)))) > _TINY_Z:
-            return xp.log(xp.where(self.support_x, z, xp.ones_like(z)))
-        cols = xp.take(self.dist, idx, axis=1)  # (n_x, m)
-        return logsumexp(xp.log(weights)[None, :] - self.beta * cols, axis=1, xp=xp)
+        z = self._products(idx, weights)  # (n_x,)
+        safe = xp.where(self.support_x, z, self._ones)
+        if float(xp.min(safe)) > _TINY_Z:
+            return xp.log(safe)
+        cols = self.ops.dist_columns(xp.asarray(idx))  # (n_x, m)
+        return logsumexp(xp.log(xp.asarray(weights))[None, :] - self.beta * cols, axis=1, xp=xp)
 
     def dual(self, log_z: Array) -> float:
         xp = self.xp
-        return float(xp.sum(xp.where(self.support_x, self.px * log_z, xp.zeros_like(log_z))))
+        return float(xp.sum(xp.where(self.support_x, self.px * log_z, self._zeros)))
 
     def uncovers(self, log_z: Array, new_log_z: Array) -> bool:
         """Whether Z(x) falls below 1/100 of its value for some x with p(x) > 0: there the
         quadratic model (around Z_new/Z = 1) is void, however small p(x) is."""
         xp = self.xp
-        drop = xp.where(self.support_x, log_z - new_log_z, xp.zeros_like(log_z))
+        drop = xp.where(self.support_x, log_z - new_log_z, self._zeros)
         return float(xp.max(drop)) > _TRUST_LOG
 
-    def log_gradient(self, log_z: Array) -> Array:
-        """log c(x̂) for every x̂, by one scaled matrix–vector product."""
+    def log_gradient(self, log_z: Array, idx: np.ndarray) -> tuple[np.ndarray, float]:
+        """log c(x̂) for every x̂ (one scaled product with K, exact on the support ``idx``),
+        and an upper bound on log max c that covers the operator's rounding."""
         xp = self.xp
-        log_w = xp.where(self.support_x, self.log_px - log_z, -xp.inf * xp.ones_like(log_z))
+        log_w = xp.where(self.support_x, self.log_px - log_z, -xp.inf * self._ones)
         peak = float(xp.max(log_w))
-        c = xp.exp(log_w - peak) @ self.kernel  # (n_xhat,)
-        return xp.log(xp.clip(c, min=1e-300)) + peak
+        v = xp.exp(log_w - peak)  # (n_x,)
+        c, error = self.ops.gradient(v)  # (n_xhat,)
+        c = to_numpy(c)
+        if error > 0.0:  # FFT values: exact ones on the support, a bound on the maximum
+            pos = self._from_cache(idx)
+            exact = (v @ self._cached[1])[pos] if pos is not None else v @ self.columns(idx)
+            c[idx] = to_numpy(exact)
+        log_c = np.log(np.clip(c, 1e-300, None)) + peak
+        upper = math.log(max(float(c.max()) + error, 1e-300)) + peak
+        return log_c, upper + self.slack
 
-    def newton_target(self, idx: Array, log_z: Array, log_c: np.ndarray) -> np.ndarray | None:
+    def newton_target(self, idx: np.ndarray, log_z: Array, log_c: np.ndarray) -> np.ndarray | None:
         """Maximiser over w ≥ 0 of the quadratic model of ℓ(w) - Σ w (whose maximiser lies on
         the simplex): min ½ wᵀHw - gᵀw with H = Σ_x p S_x S_xᵀ, g = 2c - 1 on the support."""
         xp = self.xp
         scale = xp.sqrt(self.px)  # (n_x,)
         if float(xp.max(-log_z)) < _MAX_EXPONENT:  # S = K / Z directly
-            a = (scale * xp.exp(-log_z))[:, None] * xp.take(self.kernel, idx, axis=1)
+            a = (scale * xp.exp(-log_z))[:, None] * self.columns(idx)
         else:
-            cols = xp.take(self.dist, idx, axis=1)  # (n_x, m)
+            cols = self.ops.dist_columns(xp.asarray(idx))  # (n_x, m)
             exponent = xp.clip(-self.beta * cols - log_z[:, None], max=_MAX_EXPONENT)
             a = scale[:, None] * xp.exp(exponent)
         a = to_numpy(a)  # (n_x, m)
@@ -110,19 +154,22 @@ class _Problem:
             hessian = a.T @ a  # (m, m)
         if not np.all(np.isfinite(hessian)):
             return None
-        gradient = 2.0 * np.exp(np.minimum(log_c[to_numpy(idx)], _MAX_EXPONENT)) - 1.0
+        gradient = 2.0 * np.exp(np.minimum(log_c[idx], _MAX_EXPONENT)) - 1.0
         ridge = 1e-12 * max(float(np.trace(hessian)) / hessian.shape[0], 1e-300)
         try:
-            factor = cholesky(hessian + ridge * np.eye(hessian.shape[0]), lower=False)
-            rhs = solve_triangular(factor, gradient, trans="T")
-            w, _ = nnls(factor, rhs, maxiter=50 * hessian.shape[0] + 100)
+            hessian[np.diag_indices_from(hessian)] += ridge
+            factor = cholesky(hessian, lower=False, check_finite=False)
+            rhs = solve_triangular(factor, gradient, trans="T", check_finite=False)
+            w = solve_triangular(factor, rhs, check_finite=False)  # unconstrained; NNLS if < 0
+            if not np.all(w >= 0.0):
+                w, _ = nnls(factor, rhs, maxiter=50 * hessian.shape[0] + 100)
         except (np.linalg.LinAlgError, RuntimeError, ValueError):
             return None
         return w if np.all(np.isfinite(w)) and w.sum() > 0 else None
 
 
-def _gap(log_c: np.ndarray, idx: np.ndarray, weights: np.ndarray) -> float:
-    peak = float(log_c.max())
+def _gap(log_c: np.ndarray, idx: np.ndarray, weights: np.ndarray, peak: float) -> float:
+    """Blahut's gap log max c - Σ q c log c, with ``peak`` an upper bound on log max c."""
     if peak > 700.0:  # c itself would overflow: the gap is at least log c_max - 1 > 699
         return peak
     c_s = log_c[idx]
@@ -138,19 +185,25 @@ def _candidates(log_c: np.ndarray, idx: np.ndarray) -> np.ndarray:
 
 
 def cnm_solve(
-    px: Array, d: Array, beta: float, q0: Array, *, tol: float, max_iter: int, xp: Any
+    px: Array, prepared: Prepared, beta: float, q0: Array, *, tol: float, max_iter: int, xp: Any
 ) -> CNMResult:
     """Maximise ℓ(q) from ``q0`` until Blahut's certified gap is ≤ ``tol`` (nats)."""
-    problem = _Problem(px, d, beta, xp)
+    problem = _Problem(px, prepared, beta, xp)
     q0_host = to_numpy(q0)
     idx = np.flatnonzero(q0_host > 0)
     weights = q0_host[idx] / q0_host[idx].sum()
     gap, best, since_best, iterations = math.inf, math.inf, 0, 0
     while iterations < max_iter:
         iterations += 1
-        log_z = problem.log_z(xp.asarray(idx), xp.asarray(weights))
-        log_c = to_numpy(problem.log_gradient(log_z))
-        gap = _gap(log_c, idx, weights)
+        log_z = problem.log_z(idx, weights)
+        log_c, peak = problem.log_gradient(log_z, idx)
+        gap = _gap(log_c, idx, weights, peak)
+        rounding = peak - float(log_c.max())  # the FFT's error bound (0 for the dense kernel)
+        if gap > tol and rounding > tol / 4 and gap < 10.0 * rounding + tol:
+            problem.densify()  # the FFT's rounding is a fair part of what is left
+            log_z = problem.log_z(idx, weights)
+            log_c, peak = problem.log_gradient(log_z, idx)
+            gap = _gap(log_c, idx, weights, peak)
         if gap <= tol:
             break
         best, since_best = (gap, 0) if gap < 0.999 * best else (best, since_best + 1)
@@ -162,7 +215,7 @@ def cnm_solve(
         idx, weights = _improve(problem, idx, weights, log_z, log_c)
         if weights is previous:  # no step improved the dual even within rounding: stalled
             break
-    marginal = np.zeros(int(d.shape[1]))
+    marginal = np.zeros(prepared.shape[1])
     marginal[idx] = weights
     return CNMResult(xp.asarray(marginal, dtype=px.dtype), gap, iterations, gap <= tol)
 
@@ -173,26 +226,24 @@ def _boost(
     """Multiply the weights of support points with c > e by c (a partial BA step): a tiny
     weight that some x depends on grows at once, where Newton steps would only double it.
     Kept only if ℓ does not decrease."""
-    xp = problem.xp
     factor = np.exp(np.clip(log_c[idx], 0.0, 700.0) * (log_c[idx] > 1.0))
     boosted = weights * factor / np.sum(weights * factor)
-    new_log_z = problem.log_z(xp.asarray(idx), xp.asarray(boosted))
+    new_log_z = problem.log_z(idx, boosted)
     if problem.dual(new_log_z) < problem.dual(log_z):
         return log_z, log_c, weights
-    return new_log_z, to_numpy(problem.log_gradient(new_log_z)), boosted
+    return new_log_z, problem.log_gradient(new_log_z, idx)[0], boosted
 
 
 def _improve(
     problem: _Problem, idx: np.ndarray, weights: np.ndarray, log_z: Array, log_c: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """One CNM iteration: Newton step on the enlarged support, else a vertex step."""
-    xp = problem.xp
     grown = _candidates(log_c, idx)
     old = np.zeros(grown.size)
     old[np.searchsorted(grown, idx)] = weights
     base_value = problem.dual(log_z) - 1.0  # the Lagrangian ℓ(q) - Σq at the simplex point
     slack = _ROUNDING * (abs(base_value) + 1.0)
-    target = problem.newton_target(xp.asarray(grown), log_z, log_c)
+    target = problem.newton_target(grown, log_z, log_c)
     if target is not None:
         step = target - old
         for halvings in range(40):
@@ -202,7 +253,7 @@ def _improve(
             keep = trial > 0
             mass = float(trial[keep].sum())
             new_idx, new_w = grown[keep], trial[keep] / mass
-            new_log_z = problem.log_z(xp.asarray(new_idx), xp.asarray(new_w))
+            new_log_z = problem.log_z(new_idx, new_w)
             if not halvings and problem.uncovers(log_z, new_log_z):
                 continue  # the full step drops the only cover of some x: damp it instead
             # Lagrangian ℓ(w) - Σw; normalising w afterwards can only raise it further.
@@ -210,7 +261,7 @@ def _improve(
             if value > base_value + slack:
                 return new_idx, new_w
             if value >= base_value - slack and _gap_at(problem, new_idx, new_w, new_log_z) < _gap(
-                log_c, idx, weights
+                log_c, idx, weights, float(log_c.max())
             ):  # a tie within rounding (ℓ moves by ~gap² near the optimum): judge by the gap
                 return new_idx, new_w
             step = step / 2.0
@@ -218,7 +269,8 @@ def _improve(
 
 
 def _gap_at(problem: _Problem, idx: np.ndarray, weights: np.ndarray, log_z: Array) -> float:
-    return _gap(to_numpy(problem.log_gradient(log_z)), idx, weights)
+    log_c, _ = problem.log_gradient(log_z, idx)
+    return _gap(log_c, idx, weights, float(log_c.max()))
 
 
 def _vertex_step(
@@ -226,7 +278,6 @@ def _vertex_step(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fallback: move mass t toward the vertex with the largest gradient (its directional
     derivative c - 1 is positive whenever the gap is), backtracking on t; else one BA step."""
-    xp = problem.xp
     grown = np.union1d(idx, [best])
     old = np.zeros(grown.size)
     old[np.searchsorted(grown, idx)] = weights
@@ -235,7 +286,7 @@ def _vertex_step(
     for _ in range(60):
         trial = (1.0 - t) * old + t * vertex
         keep = trial > 0
-        value = problem.dual(problem.log_z(xp.asarray(grown[keep]), xp.asarray(trial[keep])))
+        value = problem.dual(problem.log_z(grown[keep], trial[keep]))
         if value > base_value:
             return grown[keep], trial[keep]
         t /= 2.0

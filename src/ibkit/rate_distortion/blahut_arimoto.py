@@ -6,9 +6,10 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+import array_api_compat
 import numpy as np
 
-from .._array import Array, get_namespace, log_base, logsumexp
+from .._array import Array, get_namespace, log_base
 from .._fixed_point import certified_iteration, normalize_log
 from .._validation import (
     as_matrix,
@@ -22,6 +23,8 @@ from .._validation import (
 from ..exceptions import ConvergenceWarning, ShapeMismatchError
 from ._cnm import cnm_solve
 from ._kernels import AutoKernel, LogKernel
+from ._small import is_small, solve_small
+from ._structure import Prepared, prepare
 
 __all__ = ["METHODS", "RDSolution", "blahut_arimoto"]
 
@@ -97,20 +100,30 @@ def solution_from_marginal(
 ) -> tuple[Array, Array, float, float]:
     r"""Encoder, output marginal, rate (nats) and distortion of the BA encoder built from q.
 
-    .. math:: p(\hat x|x) = \frac{q(\hat x)\, e^{-\beta d(x, \hat x)}}{Z(x, \beta)}
+    .. math:: p(\hat x|x) = \frac{q(\hat x)\, e^{-\beta d(x, \hat x)}}{Z(x, \beta)}, \qquad
+              I = \sum_{\hat x} p(\hat x) \log\frac{q(\hat x)}{p(\hat x)} - \beta D
+                  - \sum_x p(x) \log Z(x)
 
-    Only the columns where q > 0 are computed (the encoder is zero elsewhere).
+    (the second form of :math:`\sum p(x) p(\hat x|x) \log \frac{p(\hat x|x)}{p(\hat x)}`
+    needs no logarithm of the encoder). Only the columns where q > 0 are computed (the
+    encoder is zero elsewhere).
     """
     support = xp.nonzero(q > 0)[0]  # (m,)
     d_s = xp.take(d, support, axis=1)  # (n_x, m)
-    exponent = xp.log(xp.take(q, support))[None, :] - beta * d_s
-    log_enc = exponent - logsumexp(exponent, axis=1, xp=xp)[:, None]
-    enc_s = xp.exp(log_enc)  # (n_x, m)
+    log_q = xp.log(xp.take(q, support))  # (m,)
+    exponent = log_q[None, :] - beta * d_s  # (n_x, m)
+    shift = xp.max(exponent, axis=1)  # (n_x,)
+    enc_s = xp.exp(exponent - shift[:, None])  # (n_x, m)
+    z = xp.sum(enc_s, axis=1)  # (n_x,), ≥ 1
+    enc_s = enc_s / z[:, None]
     marg_s = px @ enc_s  # (m,)
-    log_marg = xp.log(xp.clip(marg_s, min=1e-300))
-    terms = xp.where(enc_s > 0, enc_s * (log_enc - log_marg[None, :]), xp.zeros_like(enc_s))
-    rate = max(float(xp.sum(px * xp.sum(terms, axis=1))), 0.0)
-    distortion = float(xp.sum(px * xp.sum(enc_s * d_s, axis=1)))
+    distortion = float(xp.sum(px @ (enc_s * d_s)))
+    log_z = xp.log(z) + shift  # (n_x,)
+    positive = marg_s > 0
+    safe = xp.where(positive, marg_s, xp.ones_like(marg_s))
+    cross = xp.sum(xp.where(positive, marg_s * (log_q - xp.log(safe)), xp.zeros_like(marg_s)))
+    rate = float(cross) - beta * distortion - float(xp.sum(px * log_z))
+    rate = max(rate, 0.0)
     n_x, n_xhat = int(d.shape[0]), int(d.shape[1])
     if int(support.shape[0]) == n_xhat:
         return enc_s, marg_s, rate, distortion
@@ -134,10 +147,12 @@ def _solve(
     max_iter: int,
     log_domain: bool,
     xp: Any,
+    prepared: Prepared | None = None,
 ) -> tuple[Array, float, int, bool]:
     """Run ``method`` from q0; returns (q, certified gap in nats, iterations, converged)."""
     if method == "cnm":
-        res = cnm_solve(px, d, beta, q0, tol=tol, max_iter=max_iter, xp=xp)
+        prepared = prepare(d, xp) if prepared is None else prepared
+        res = cnm_solve(px, prepared, beta, q0, tol=tol, max_iter=max_iter, xp=xp)
         return res.marginal, res.gap, res.iterations, res.converged
     kernel = (LogKernel if log_domain else AutoKernel)(px, d, beta, xp)
     theta = normalize_log(xp.log(xp.clip(q0, min=1e-300)), xp)
@@ -181,7 +196,13 @@ def blahut_arimoto(
     method (one gradient matrix–vector product, a small non-negative least-squares Newton
     step on the support, a line search): typically 5–40 iterations to a 1e-9 gap.
     ``"squarem"`` is BA with SQUAREM extrapolation. All methods work in the log domain
-    where needed: finite for every β ≥ 0 and for p(x) with zeros.
+    where needed: finite for every β ≥ 0 and for p(x) with zeros. When d is Toeplitz to
+    rounding (a distortion of x − x̂ on a uniform grid, such as a discretised continuous
+    source), CNM computes its gradient by FFT in O(n log n) with a rigorous bound on the
+    FFT's rounding added to the certificate, and switches to the dense kernel when that
+    bound matters for ``tol`` (see :mod:`ibkit.rate_distortion._structure`). For tiny
+    alphabets (|X|·|X̂| ≤ 256, NumPy input, no ``init``) CNM is first tried as full-support
+    Newton steps (:mod:`ibkit.rate_distortion._small`), on the same certificate.
 
     Parameters
     ----------
@@ -242,6 +263,10 @@ def blahut_arimoto(
     )
 
 
+def _is_numpy(xp: Any) -> bool:
+    return bool(array_api_compat.is_numpy_namespace(xp))
+
+
 def solve_validated(
     px: Array,
     d: Array,
@@ -254,9 +279,25 @@ def solve_validated(
     method: str,
     log_domain: bool,
     xp: Any,
+    prepared: Prepared | None = None,
 ) -> RDSolution:
-    """:func:`blahut_arimoto` on arguments already validated (a curve validates them once)."""
+    """:func:`blahut_arimoto` on arguments already validated (a curve validates them once,
+    and passes the β-independent ``prepared`` form of d)."""
     unit = log_base(base)
+    if method == "cnm" and init is None and is_small(tuple(d.shape)) and _is_numpy(xp):
+        small = solve_small(px, d, np.array([beta]), tol=tol * unit, max_iter=max_iter)
+        if small.solved[0]:  # tiny alphabet, interior optimum: the batched Newton solver
+            return RDSolution(
+                rate=float(small.rate[0]) / unit,
+                distortion=float(small.distortion[0]),
+                lower_bound=float(small.rate[0] - small.gap[0]) / unit,
+                encoder=small.encoder[0],
+                output_marginal=small.output_marginal[0],
+                beta=beta,
+                iterations=int(small.iterations[0]),
+                converged=True,
+                base=base,
+            )
     q0 = _initial_marginal(init, px, d, xp, sparse_ok=method == "cnm")
     q, gap, iterations, converged = _solve(
         px,
@@ -268,6 +309,7 @@ def solve_validated(
         max_iter=max_iter,
         log_domain=log_domain,
         xp=xp,
+        prepared=prepared,
     )
     if not converged:
         reason = "max_iter" if iterations >= max_iter else "a stall at float64 resolution"

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import array_api_compat
 import numpy as np
 
-from .._array import Array, get_namespace, to_numpy
+from .._array import Array, get_namespace, log_base, to_numpy
 from .._io import write_csv
 from .._validation import (
     as_matrix,
@@ -23,6 +24,8 @@ from .._validation import (
     check_positive,
 )
 from ..exceptions import InvalidParameterError
+from ._small import SmallSolution, is_small, solve_small
+from ._structure import prepare
 from .blahut_arimoto import METHODS, RDSolution, blahut_arimoto, solve_validated
 
 __all__ = ["RDCurve", "auto_betas", "rd_curve"]
@@ -131,6 +134,84 @@ def auto_betas(
     return np.geomspace(low, high, n_points)
 
 
+def _check_betas(betas: Any) -> np.ndarray:
+    """β values sorted increasingly; a real NumPy array is checked in one pass."""
+    if isinstance(betas, np.ndarray) and betas.dtype.kind in "fiu":
+        grid = betas.astype(float).ravel()
+        if np.all(np.isfinite(grid)) and np.all(grid >= 0):
+            return np.sort(grid)
+    values = np.atleast_1d(np.asarray(betas, dtype=object)).ravel()
+    return np.sort(np.array([check_beta(b, "betas") for b in values], dtype=float))
+
+
+def _curve_from_batch(
+    grid: np.ndarray, small: SmallSolution, base: float, keep_encoders: bool
+) -> RDCurve:
+    unit = log_base(base)
+    return RDCurve(
+        beta=grid,
+        rate=small.rate / unit,
+        distortion=small.distortion,
+        lower_bound=(small.rate - small.gap) / unit,
+        iterations=small.iterations,
+        converged=small.solved,
+        base=base,
+        encoders=tuple(small.encoder) if keep_encoders else None,
+    )
+
+
+def _solve_points(
+    px: Array,
+    d: Array,
+    grid: np.ndarray,
+    *,
+    tol: float,
+    max_iter: int,
+    base: float,
+    method: str,
+    xp: Any,
+    callback: Callback | None,
+    small: SmallSolution | None,
+) -> list[RDSolution]:
+    """Solve every β of ``grid``: those the batch ``small`` solved are taken from it, the rest
+    one by one, warm-started from the previous point."""
+    unit = log_base(base)
+    prepared = prepare(d, xp) if method == "cnm" and small is None else None
+    solutions: list[RDSolution] = []
+    previous: RDSolution | None = None
+    for index, beta in enumerate(grid):
+        if small is not None and small.solved[index]:
+            previous = RDSolution(
+                rate=float(small.rate[index]) / unit,
+                distortion=float(small.distortion[index]),
+                lower_bound=float(small.rate[index] - small.gap[index]) / unit,
+                encoder=small.encoder[index],
+                output_marginal=small.output_marginal[index],
+                beta=float(beta),
+                iterations=int(small.iterations[index]),
+                converged=True,
+                base=base,
+            )
+        else:
+            previous = solve_validated(
+                px,
+                d,
+                float(beta),
+                tol=tol,
+                max_iter=max_iter,
+                init=previous,
+                base=base,
+                method=method,
+                log_domain=False,
+                xp=xp,
+                prepared=prepared,
+            )
+        solutions.append(previous)
+        if callback is not None:
+            callback(index, len(grid), previous)
+    return solutions
+
+
 def rd_curve(
     px: Any,
     distortion: Any,
@@ -145,6 +226,11 @@ def rd_curve(
     callback: Callback | None = None,
 ) -> RDCurve:
     r"""Trace R(D) by solving Blahut–Arimoto at each β, warm-starting from the previous point.
+
+    The β-independent work (Toeplitz detection, row-shifted d) is done once per curve, and
+    for tiny alphabets (|X|·|X̂| ≤ 256, NumPy input, ``method="cnm"``) all β are solved at
+    once by batched Newton steps on the same certificate; a β whose optimum lies on the
+    boundary of the simplex is handed to the per-point CNM.
 
     .. math:: R(D) = \min_{p(\hat x|x):\, E d \le D} I(X; \hat X), \qquad
               \frac{dR}{dD} = -\beta \ \text{(nats)}
@@ -184,28 +270,26 @@ def rd_curve(
     if betas is None:
         grid = auto_betas(px, d, n_points, base=base, method=method)
     else:
-        values = np.atleast_1d(np.asarray(betas, dtype=object)).ravel()
-        grid = np.sort(np.array([check_beta(b, "betas") for b in values], dtype=float))
+        grid = _check_betas(betas)
         if grid.size == 0:
             raise InvalidParameterError("betas must hold at least one value; got an empty sequence")
-    solutions: list[RDSolution] = []
-    previous: RDSolution | None = None
-    for index, beta in enumerate(grid):
-        previous = solve_validated(
-            px,
-            d,
-            float(beta),
-            tol=tol,
-            max_iter=max_iter,
-            init=previous,
-            base=base,
-            method=method,
-            log_domain=False,
-            xp=xp,
-        )
-        solutions.append(previous)
-        if callback is not None:
-            callback(index, len(grid), previous)
+    small = None
+    if method == "cnm" and is_small(tuple(d.shape)) and array_api_compat.is_numpy_namespace(xp):
+        small = solve_small(px, d, grid, tol=tol * log_base(base), max_iter=max_iter)
+        if callback is None and small.solved.all():  # the whole curve from the batch's arrays
+            return _curve_from_batch(grid, small, base, keep_encoders)
+    solutions = _solve_points(
+        px,
+        d,
+        grid,
+        tol=tol,
+        max_iter=max_iter,
+        base=base,
+        method=method,
+        xp=xp,
+        callback=callback,
+        small=small,
+    )
     return RDCurve(
         beta=grid,
         rate=np.array([s.rate for s in solutions]),
