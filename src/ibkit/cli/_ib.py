@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
-from ..experiment.config import IBConfig
+from ..experiment.config import IBConfig, on_device
 from ..experiment.io import load_array, write_json, write_text
 from ..experiment.runs import check_destination, default_run_dir, staged_dir
 from ..plotting.rd import unit_label
@@ -42,6 +42,7 @@ def config_from_args(args: argparse.Namespace) -> IBConfig:
         tol=args.tol,
         max_iter=args.max_iter,
         base=args.base,
+        device=args.device,
     )
 
 
@@ -109,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     out = check_destination(Path(args.out) if args.out is not None else default_run_dir("ib"))
     pxy, name = load_joint(cfg)
+    pxy_device = on_device(pxy, cfg.device)  # a CUDA tensor for --device cuda
     from ..ib import ib_curve
 
     notes: list[str] = []
@@ -119,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         report_warnings(notes),
     ):
         curve = ib_curve(
-            pxy,
+            pxy_device,
             cfg.n_clusters,
             cfg.betas,
             alpha=cfg.alpha,

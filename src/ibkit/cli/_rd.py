@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
-from ..experiment.config import RDConfig
+from ..experiment.config import RDConfig, on_device
 from ..experiment.io import load_array, write_json, write_text
 from ..experiment.runs import check_destination, default_run_dir, staged_dir
 from ..plotting.rd import unit_label
@@ -43,6 +43,7 @@ def config_from_args(args: argparse.Namespace) -> RDConfig:
         tol=args.tol,
         max_iter=args.max_iter,
         base=args.base,
+        device=args.device,
     )
 
 
@@ -118,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     out = check_destination(Path(args.out) if args.out is not None else default_run_dir("rd"))
     source = load_source(cfg)
+    px, distortion = on_device(source.px, cfg.device), on_device(source.distortion, cfg.device)
     from ..rate_distortion import rd_curve
 
     notes: list[str] = []
@@ -129,8 +131,8 @@ def run(args: argparse.Namespace) -> int:
         report_warnings(notes),
     ):
         curve = rd_curve(
-            source.px,
-            source.distortion,
+            px,
+            distortion,
             betas,
             n_points=cfg.n_points,
             tol=cfg.tol,

@@ -18,7 +18,11 @@ import numpy as np
 from .._validation import check_base, check_beta, check_choice, check_int, check_positive
 from ..exceptions import InvalidParameterError
 
-__all__ = ["Config", "FiguresConfig", "IBConfig", "MeasureConfig", "RDConfig"]
+__all__ = [
+    "DEVICES", "Config", "FiguresConfig", "IBConfig", "MeasureConfig", "RDConfig", "on_device",
+]
+
+DEVICES = ("cpu", "cuda")  # cpu: NumPy; cuda: torch tensors on the GPU
 
 C = TypeVar("C", bound="Config")
 
@@ -68,6 +72,22 @@ class Config:
         object.__setattr__(self, name, value)
 
 
+def on_device(array: Any, device: str) -> Any:
+    """``array`` as the solvers should see it: NumPy for ``"cpu"``, a float64 CUDA tensor
+    for ``"cuda"`` (refused with one line when torch or CUDA is missing)."""
+    check_choice(device, "device", DEVICES)
+    if device == "cpu":
+        return array
+    try:
+        import torch
+    except ImportError:
+        message = "device 'cuda' needs torch: pip install 'ibkit[torch]'"
+        raise InvalidParameterError(message) from None
+    if not torch.cuda.is_available():
+        raise InvalidParameterError("device 'cuda' was asked for but CUDA is not available here")
+    return torch.as_tensor(np.asarray(array, dtype=np.float64), device="cuda")
+
+
 def _optional_float(value: Any, name: str) -> float | None:
     return None if value is None else check_beta(value, name)
 
@@ -99,9 +119,11 @@ class RDConfig(Config):
     tol: float = 1e-6
     max_iter: int = 100_000
     base: float = 2.0
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         check_choice(self.source, "source", self.SOURCES)
+        check_choice(self.device, "device", DEVICES)
         p = float(check_beta(self.p, "p"))
         if p > 1:
             raise InvalidParameterError(f"p must lie in [0, 1]; got {p!r}")
@@ -217,9 +239,11 @@ class IBConfig(Config):
     tol: float = 1e-10
     max_iter: int = 20_000
     base: float = 2.0
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         check_choice(self.joint, "joint", self.JOINTS)
+        check_choice(self.device, "device", DEVICES)
         if (self.joint == "file") != (self.file is not None):
             raise InvalidParameterError("--file and joint 'file' go together (give --file PATH)")
         for name in ("n_x", "n_y", "n_groups", "n_clusters"):

@@ -2,6 +2,7 @@
 
 from ._solution import IBSolution
 from .agglomerative import AgglomerativeIBResult, agglomerative_ib
+from .batched import IBBatchSolution, information_bottleneck_batch
 from .bottleneck import information_bottleneck
 from .critical import critical_beta, maximal_correlation
 from .curve import Bifurcation, IBCurve, count_clusters, ib_curve
@@ -25,6 +26,7 @@ __all__ = [
     "Bifurcation",
     "GaussianIBCurve",
     "GaussianIBSolution",
+    "IBBatchSolution",
     "IBCurve",
     "IBSolution",
     "InformationBottleneck",
@@ -38,6 +40,7 @@ __all__ = [
     "gaussian_ib_curve",
     "ib_curve",
     "information_bottleneck",
+    "information_bottleneck_batch",
     "information_curves",
     "maximal_correlation",
     "sequential_ib",

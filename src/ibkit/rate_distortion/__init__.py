@@ -1,6 +1,7 @@
 """Rate–distortion theory: distortion matrices, Blahut–Arimoto with certified bounds, R(D)
 curves, channel capacity and closed forms (NumPy / array-API core; no torch import)."""
 
+from .batched import RDBatchSolution, blahut_arimoto_batch
 from .blahut_arimoto import RDSolution, blahut_arimoto
 from .capacity import CapacitySolution, channel_capacity
 from .closed_form import binary_entropy, binary_hamming_rd, gaussian_mse_rd
@@ -9,6 +10,7 @@ from .distortion import absolute_error, hamming, squared_error
 
 __all__ = [
     "CapacitySolution",
+    "RDBatchSolution",
     "RDCurve",
     "RDSolution",
     "absolute_error",
@@ -16,6 +18,7 @@ __all__ = [
     "binary_entropy",
     "binary_hamming_rd",
     "blahut_arimoto",
+    "blahut_arimoto_batch",
     "channel_capacity",
     "gaussian_mse_rd",
     "hamming",
