@@ -280,10 +280,12 @@ class DDPM(nn.Module):
         params = self.p_mean_variance(x_t, t, out=out)
         mse = ((params["model_output"] - self.target(x0, noise, t)) ** 2)
         mse = mse.reshape(n, -1).mean(dim=1)  # (B,)
-        term = self.bound_term(x0, t, noise, params=params)  # (B,)
-        prior = self.prior_kl(x0)  # (B,)
-        rate = (big_t * torch.where(t > 0, term, torch.zeros_like(term)) + prior).mean()
-        distortion = (big_t * torch.where(t == 0, term, torch.zeros_like(term))).mean()
+        # With the simple loss the bound is only logged: no autograd graph for it.
+        with torch.set_grad_enabled(torch.is_grad_enabled() and self.loss_type != "simple"):
+            term = self.bound_term(x0, t, noise, params=params)  # (B,)
+            prior = self.prior_kl(x0)  # (B,)
+            rate = (big_t * torch.where(t > 0, term, torch.zeros_like(term)) + prior).mean()
+            distortion = (big_t * torch.where(t == 0, term, torch.zeros_like(term))).mean()
         if self.loss_type == "simple":
             loss = mse.mean()
         elif self.loss_type == "vlb":
