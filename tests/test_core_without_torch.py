@@ -37,7 +37,9 @@ SCRIPT = textwrap.dedent(
 
     import ibkit as ib
     import ibkit.datasets
+    import ibkit.estimators
     import ibkit.measures
+    import ibkit.metrics
     import ibkit.rate_distortion
     import ibkit.schedules
     from ibkit.rate_distortion import blahut_arimoto, hamming
@@ -49,6 +51,8 @@ SCRIPT = textwrap.dedent(
     sol = blahut_arimoto([0.7, 0.3], hamming(2), 1.0)
     assert 0.0 <= sol.rate <= 1.0 and 0.0 <= sol.distortion <= 0.3 + 1e-9, sol
 
+    x = [0.1, 0.5, 0.2, 0.9, 0.4, 0.7]
+    assert abs(ib.estimate_mi(x, x[::-1], method="ksg").value) < 10
     loaded = sorted(m for m in sys.modules if m.partition(".")[0] in BLOCKED)
     assert not loaded, loaded
     print("core-ok")

@@ -5,7 +5,8 @@
 1.0
 """
 
-from . import datasets, exceptions, ib, measures, rate_distortion, schedules
+from . import datasets, estimators, exceptions, ib, measures, rate_distortion, schedules
+from .estimators import EntropyEstimate, MIEstimate, estimate_entropy, estimate_mi
 from .exceptions import (
     ConvergenceWarning,
     DataFormatError,
@@ -44,10 +45,12 @@ __all__ = [
     "CapacitySolution",
     "ConvergenceWarning",
     "DataFormatError",
+    "EntropyEstimate",
     "IBKitError",
     "IBSolution",
     "InvalidDistributionError",
     "InvalidParameterError",
+    "MIEstimate",
     "RDCurve",
     "RDSolution",
     "ShapeMismatchError",
@@ -60,6 +63,9 @@ __all__ = [
     "cross_entropy",
     "datasets",
     "entropy",
+    "estimate_entropy",
+    "estimate_mi",
+    "estimators",
     "exceptions",
     "gaussian_mse_rd",
     "hamming",

@@ -7,6 +7,7 @@ import math
 
 from .. import __version__
 from ..exceptions import IBKitError
+from ._grid import add_grid_parsers
 
 __all__ = ["UsageError", "build_parser", "parse_base", "parse_float_list"]
 
@@ -90,6 +91,8 @@ def _add_rd(sub: argparse._SubParsersAction) -> None:
     solver.add_argument("--max-iter", type=int, default=100_000, help="iterations per point")
     solver.add_argument("--base", type=parse_base, default=2.0, help="2 for bits (default), e")
     solver.add_argument("--out", metavar="DIR", help="run folder (default runs/rd-<timestamp>)")
+    solver.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="cpu (NumPy, default) or cuda (torch on the GPU)")
     solver.add_argument("--no-plot", action="store_true", help="skip rd.png/rd.svg")
     solver.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -123,6 +126,8 @@ def _add_ib(sub: argparse._SubParsersAction) -> None:
     solver.add_argument("--max-iter", type=int, default=20_000, help="iterations per beta")
     solver.add_argument("--base", type=parse_base, default=2.0, help="2 for bits (default), e")
     solver.add_argument("--out", metavar="DIR", help="run folder (default runs/ib-<timestamp>)")
+    solver.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="cpu (NumPy, default) or cuda (torch on the GPU)")
     solver.add_argument("--no-plot", action="store_true", help="skip infoplane.png/svg")
     solver.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -137,6 +142,14 @@ def _add_figures(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", default="figures", help="output folder (figures/)")
     p.add_argument("--only", metavar="ID", nargs="+", help="only these figure ids (e.g. fig2)")
     p.add_argument("--list", action="store_true", help="list the available figures and exit")
+    q = p.add_mutually_exclusive_group()
+    q.add_argument("--quick", dest="quality", action="store_const", const="quick",
+                   help="minutes on 2 CPU cores (the default)")
+    q.add_argument("--full", dest="quality", action="store_const", const="full",
+                   help="publication quality: more beta points, longer training")
+    p.set_defaults(quality="quick")
+    p.add_argument("--force", action="store_true",
+                   help="recompute every figure (default: reuse the complete ones in DIR)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -176,6 +189,102 @@ def _add_sweep(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="sweep folder (default runs/sweep-<kind>-<time>)")
 
 
+def _add_diffusion(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "diffusion",
+        help="DDPMs as a time-varying bottleneck: train, bound, kl-curves",
+        description="Train a DDPM (train), evaluate its bound per timestep (bound), or draw the "
+        "KL-versus-t curves of noise schedules without training (kl-curves).",
+    )
+    dsub = p.add_subparsers(dest="diffusion_command", metavar="{train,bound,kl-curves}",
+                            required=True)
+    t = dsub.add_parser(
+        "train", help="train a DDPM into a run folder",
+        description="Train a DDPM: config.json, metrics.csv, checkpoints/last.pt and best.pt, "
+        "summary.json, samples.npy and plots. [data] name = moons | gaussian-mixture | digits | "
+        "dsprites | a .npy/.npz file; [model] schedule, T, prediction, variance, loss, denoiser.",
+    )
+    t.add_argument("--config", metavar="FILE.toml", help="TOML file with [model] [data] [train]")
+    t.add_argument("--set", metavar="KEY=VALUE", action="append",
+                   help="override one config value, e.g. --set model.T=200 (repeatable)")
+    t.add_argument("--out", metavar="DIR", help="run folder (default runs/ddpm-<timestamp>)")
+    t.add_argument("--resume", action="store_true", help="continue from DIR/checkpoints/last.pt")
+    t.add_argument("--no-plot", action="store_true", help="skip the plots and samples")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    b = dsub.add_parser(
+        "bound", help="every term of the bound of a trained DDPM on held-out data",
+        description="Evaluate L_0 ... L_T (eq. 19) on the run's validation data and write "
+        "bound_terms.csv, bound.json and bound_terms.png/svg to RUN_DIR (or --out).",
+    )
+    b.add_argument("run_dir", metavar="RUN_DIR", help="a folder made by ibkit diffusion train")
+    b.add_argument("--n-examples", type=int, help="first N validation examples (default all)")
+    b.add_argument("--checkpoint", choices=("best", "last"), default="best")
+    b.add_argument("--batch-size", type=int, default=1024,
+                   help="(example, t) pairs per denoiser call (1024; more on a GPU)")
+    b.add_argument("--seed", type=int, default=0, help="seed of the noise draws")
+    b.add_argument("--device", default="cpu", help="cpu (default), cuda, auto, ...")
+    b.add_argument("--out", metavar="DIR", help="output folder (default RUN_DIR)")
+    b.add_argument("--no-plot", action="store_true", help="skip bound_terms.png/svg")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    k = dsub.add_parser(
+        "kl-curves", help="KL-versus-t curves of noise schedules (no training)",
+        description="Write kl_curves.csv, kl_curves.json and kl_curves.png/svg: log SNR, "
+        "E KL(q(x_t|x_0) || N(0, I)) and the per-step terms L_t-1 of each schedule.",
+    )
+    k.add_argument("--schedules", default="cosine,linear",
+                   help="comma-separated names, e.g. cosine,linear,scaled_linear,sqrt")
+    k.add_argument("--T", type=int, default=1000, help="diffusion steps (default 1000)")
+    k.add_argument("--data", choices=("digits", "dsprites", "gaussian"), default="digits")
+    k.add_argument("--n-examples", type=int, default=512, help="examples for the covariance")
+    k.add_argument("--seed", type=int, default=0)
+    k.add_argument("--out", metavar="DIR", help="output folder (default runs/kl-curves-<time>)")
+    k.add_argument("--no-plot", action="store_true", help="skip kl_curves.png/svg")
+
+
+def _add_mi_benchmark(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "mi-benchmark",
+        help="MI estimators on the correlated-Gaussian staircase (bias, variance, MSE)",
+        description="Run MI estimators on correlated Gaussians (true MI stepped over --levels "
+        "nats, plus the cubic transform y -> y^3) and write estimates.csv, table.csv (bias, "
+        "variance, MSE per level), training.csv, summary.json and staircase.png/svg to --out.",
+    )
+    p.add_argument("--methods", default="ksg,infonce", help="comma-separated, e.g. ksg,nwj,smile")
+    p.add_argument("--dim", type=int, default=20, help="dimension of X and of Y (default 20)")
+    p.add_argument("--levels", type=parse_float_list, default=[2.0, 4.0, 6.0, 8.0, 10.0],
+                   help="true MI levels in nats (default 2,4,6,8,10)")
+    p.add_argument("--n-samples", type=int, default=5000, help="samples per level and repeat")
+    p.add_argument("--repeats", type=int, default=3, help="independent samples per level")
+    p.add_argument("--steps", type=int, default=1000, help="training steps of neural methods")
+    p.add_argument("--batch-size", type=int, default=128, help="batch of neural methods")
+    p.add_argument("--no-cubic", action="store_true", help="skip the cubic transform")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", metavar="DIR", help="run folder (default runs/mi-benchmark-<time>)")
+    p.add_argument("--no-plot", action="store_true", help="skip staircase.png/svg")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def _add_evaluate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "evaluate",
+        help="disentanglement metrics of a trained VAE run on its ground-truth data",
+        description="Compute beta-VAE, FactorVAE, MIG, DCI, SAP, modularity and explicitness for "
+        "a run trained on dsprites (representation: the posterior mean) and write metrics.json, "
+        "metrics.png/svg and eval_traversals.png/svg into RUN_DIR; with --compare, tabulate "
+        "several evaluated runs (compare.csv, compare.png/svg: metrics against beta beside rate "
+        "and distortion).",
+    )
+    p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folder(s) of ibkit train")
+    p.add_argument("--compare", action="store_true", help="tabulate and plot several runs")
+    p.add_argument("--out", metavar="DIR", help="--compare output folder (default: beside runs)")
+    p.add_argument("--n-samples", type=int, default=10_000, help="ground-truth draws (10000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the draws and classifiers")
+    p.add_argument("--checkpoint", choices=("best", "last"), default="best")
+    p.add_argument("--dci-estimators", type=int, default=100,
+                   help="boosting stages of DCI (100 as in disentanglement_lib; 10 is ~10x faster)")
+    p.add_argument("--no-plot", action="store_true", help="skip the plots")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``ibkit`` argument parser (errors raise :class:`UsageError`)."""
     parser = _Parser(
@@ -183,7 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="The Information Bottleneck principle, computable end to end.",
     )
     parser.add_argument("--version", action="version", version=f"ibkit {__version__}")
-    commands = "{measure,rd,ib,figures,train,sweep-beta}"
+    commands = ("{measure,rd,ib,figures,train,sweep-beta,evaluate,diffusion,mi-benchmark,grid,"
+                "collect}")
     sub = parser.add_subparsers(dest="command", metavar=commands, required=True)
     _add_measure(sub)
     _add_rd(sub)
@@ -191,4 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_figures(sub)
     _add_train(sub)
     _add_sweep(sub)
+    _add_evaluate(sub)
+    _add_diffusion(sub)
+    _add_mi_benchmark(sub)
+    add_grid_parsers(sub)
     return parser

@@ -1,0 +1,163 @@
+"""KSG mutual information: ibkit vs npeet-plus, infomeasure and scikit-learn, on the same samples.
+
+Run from the repository root::
+
+    PYTHONPATH=src python benchmarks/bench_estimators.py            # N = 5000, 50000; d = 1, 2, 20
+    PYTHONPATH=src python benchmarks/bench_estimators.py --quick    # N = 2000, 10000; d = 1, 2, 20
+
+Every estimator computes KSG algorithm 1 (k = 3, max-norm, nats) on the same correlated
+Gaussian samples (``d`` pairs, true MI 1 nat). The samples carry 1e-10 uniform noise once, so
+ties are broken before anyone sees them; ibkit runs with ``jitter=0, standardize=False``,
+infomeasure with ``noise_level=0``; npeet-plus adds its own 1e-10 noise (which moves no
+neighbour count). scikit-learn's ``mutual_info_regression`` (scalar X and y only: d = 1)
+rescales and adds its own noise; it is compared with ibkit's ``standardize=True``. Times are
+the best of ``--repeat`` runs; ``÷ibkit`` is the peer's time over ibkit's. Peers missing from the
+environment are skipped (infomeasure needs numba), and so is infomeasure at N = 50000, d = 20
+unless ``--slow-peers`` (its Python loop over samples and single-threaded tree take ~20 min).
+A last table times the neural InfoNCE estimator's training steps against a plain PyTorch loop
+with the same critic. Not a unit test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import time
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+import ibkit
+from ibkit.estimators import correlated_gaussian, estimate_mi
+
+
+def _best(fn: Callable[[], float], repeat: int) -> tuple[float, float]:
+    best, value = math.inf, math.nan
+    for _ in range(repeat):
+        start = time.perf_counter()
+        value = fn()
+        best = min(best, time.perf_counter() - start)
+    return value, best
+
+
+def _peers(x: np.ndarray, y: np.ndarray, k: int, *, slow: bool) -> dict[str, Callable[[], float]]:
+    peers: dict[str, Callable[[], float]] = {}
+    try:
+        import npeet_plus
+
+        def npeet() -> float:
+            np.random.seed(0)  # noqa: NPY002 (npeet-plus draws its noise from the global state)
+            return float(npeet_plus.mi(x, y, k=k, base=math.e))
+
+        peers["npeet-plus"] = npeet
+    except ImportError:
+        pass
+    try:
+        if not slow and x.shape[0] * x.shape[1] > 500_000:
+            raise ImportError("infomeasure would take ~20 min here (--slow-peers runs it)")
+        import infomeasure
+
+        peers["infomeasure"] = lambda: float(infomeasure.mutual_information(
+            x, y, approach="ksg", k=k, noise_level=0, base="e"))
+    except ImportError:
+        pass
+    if x.shape[1] == 1 and y.shape[1] == 1:
+        from sklearn.feature_selection import mutual_info_regression
+
+        peers["sklearn"] = lambda: float(mutual_info_regression(
+            x, y[:, 0], n_neighbors=k, random_state=0)[0])
+    return peers
+
+
+def run_case(n: int, d: int, k: int, repeat: int, slow: bool) -> list[tuple]:
+    rng = np.random.default_rng(0)
+    x, y = correlated_gaussian(n, dim=d, mi=1.0, seed=n + d)
+    x = x + 1e-10 * rng.random(x.shape)
+    y = y + 1e-10 * rng.random(y.shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the high-dimension warning, expected at d = 20
+        ours, t_ours = _best(lambda: estimate_mi(x, y, method="ksg1", base=math.e, k=k, jitter=0,
+                                                 standardize=False).value, repeat)
+        ours_std, t_std = math.nan, math.nan
+        if d == 1:  # the comparison for scikit-learn, which rescales the samples itself
+            ours_std, t_std = _best(
+                lambda: estimate_mi(x, y, method="ksg1", base=math.e, k=k).value, repeat)
+    rows = [(n, d, "ibkit", ours, t_ours, 1.0, 0.0)]
+    for name, fn in _peers(x, y, k, slow=slow).items():
+        value, seconds = _best(fn, repeat)
+        ref, t_ref = (ours_std, t_std) if name == "sklearn" else (ours, t_ours)
+        if name == "sklearn":
+            rows.append((n, d, "ibkit (standardize)", ours_std, t_std, 1.0, 0.0))
+        rows.append((n, d, name, value, seconds, seconds / t_ref, value - ref))
+    return rows
+
+
+def bench_neural(steps: int, rounds: int = 3) -> list[tuple[str, float]]:
+    """Training steps per second: ibkit's InfoNCE vs a plain loop with the same critic and data."""
+    import torch
+
+    from ibkit.estimators._critics import SeparableCritic, bound_value
+
+    x, y = correlated_gaussian(20_000, dim=20, mi=4.0, seed=0)
+    kw = {"hidden": 256, "layers": 2, "embed": 32}
+    opts = {"steps": steps, "batch_size": 128, "eval_every": steps, "patience": 1, **kw}
+    xt, yt = (torch.as_tensor(a, dtype=torch.float32) for a in (x, y))
+
+    def ibkit_run() -> None:
+        estimate_mi(x, y, method="infonce", **opts)
+
+    def plain_run() -> None:
+        torch.manual_seed(0)
+        critic = SeparableCritic(20, 20, **kw)
+        optim = torch.optim.Adam(critic.parameters(), lr=5e-4)
+        for _ in range(steps):
+            idx = torch.randint(0, 16_000, (128,))
+            loss = -bound_value(critic(xt[idx], yt[idx]), "infonce")
+            optim.zero_grad(set_to_none=True)
+            loss.backward()
+            optim.step()
+
+    best = {"ibkit infonce": math.inf, "plain PyTorch loop": math.inf}
+    for i in range(rounds):  # alternate the two, best of `rounds` each
+        for name, fn in list(best.items())[:: 1 if i % 2 == 0 else -1]:
+            start = time.perf_counter()
+            (ibkit_run if name.startswith("ibkit") else plain_run)()
+            best[name] = min(fn, time.perf_counter() - start)
+    return [(name, steps / seconds) for name, seconds in best.items()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="N = 2000, 10000")
+    parser.add_argument("--sizes", help="comma-separated N (overrides the defaults)")
+    parser.add_argument("--dims", default="1,2,20", help="comma-separated d (default 1,2,20)")
+    parser.add_argument("--k", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--slow-peers", action="store_true",
+                        help="also run infomeasure where N·d > 500000 (N = 50000, d = 20)")
+    parser.add_argument("--neural-steps", type=int, default=300, help="0 skips the neural table")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
+        [2000, 10_000] if args.quick else [5000, 50_000])
+    print(f"ibkit {ibkit.__version__} from {os.path.dirname(ibkit.__file__)}; "
+          f"{os.cpu_count()} CPUs; KSG-1, k = {args.k}, nats, true MI 1 nat")
+    print(f"{'N':>6} {'d':>3} {'estimator':<20} {'estimate':>14} {'seconds':>9} {'÷ibkit':>7}"
+          f" {'Δ vs ibkit':>10}")
+    for n in sizes:
+        for d in (int(v) for v in args.dims.split(",")):
+            for row in run_case(n, d, args.k, 1 if n * d > 500_000 else args.repeat,
+                                args.slow_peers):
+                n_, d_, name, value, seconds, ratio, delta = row
+                print(f"{n_:>6} {d_:>3} {name:<20} {value:>14.10f} {seconds:>9.4f} {ratio:>7.1f}"
+                      f" {delta:>10.1e}", flush=True)
+    if args.neural_steps:
+        print(f"\nneural (InfoNCE, separable critic 20-256-256-32, batch 128, CPU, "
+              f"{args.neural_steps} steps)")
+        for name, rate in bench_neural(args.neural_steps):
+            print(f"  {name:<20} {rate:8.1f} steps/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Vectorised neighbour searches in the max-norm: k-th neighbour distances and radius counts.
+
+Counts use :class:`scipy.spatial.cKDTree` (``query_ball_point(..., return_length=True)``); a 1-D
+marginal is counted on a sorted copy with :func:`numpy.searchsorted` instead (O(n log n), no
+tree), with an exact fix-up so that both paths apply the same floating-point predicate
+``|x_j - x_i| < r`` (strict) or ``<= r``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+__all__ = ["STRICT_SHRINK", "count_within", "kth_neighbors"]
+
+STRICT_SHRINK = 1.0 - 1e-12  # "distance < r" is counted as "distance <= r·(1 - 1e-12)"
+
+
+def _leafsize(dim: int, *, counting: bool) -> int:
+    """Leaf size of the k-d tree: larger leaves in higher dimension, where pruning fails anyway.
+
+    Measured on 2 cores (scipy 1.17, N = 5000 and 50000, Gaussian samples): k-NN queries are
+    fastest with 8-point leaves in 2-D and 32-64 above; radius counts with 64-point leaves up to
+    8-D and 512 above (4x faster than the default 16 in 20-D, where pruning barely works).
+    """
+    if counting:
+        return 64 if dim <= 8 else 512
+    if dim <= 2:
+        return 8
+    return 32 if dim <= 6 else 64
+
+
+def kth_neighbors(
+    points: np.ndarray, k: int, *, workers: int = -1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Max-norm distances ``(n,)`` to the k-th nearest other point, and neighbour ids ``(n, k)``."""
+    tree = cKDTree(points, leafsize=_leafsize(points.shape[1], counting=False), balanced_tree=False)
+    order = tree.indices  # (n,): query in the tree's leaf order, for memory locality
+    dist, idx = np.empty((points.shape[0], k + 1)), np.empty((points.shape[0], k + 1), np.intp)
+    dist[order], idx[order] = tree.query(points[order], k=k + 1, p=np.inf, workers=workers)
+    return dist[:, k], idx[:, 1:]  # (n,), (n, k): self is column 0
+
+
+def _fix_upper(s: np.ndarray, v: np.ndarray, r: np.ndarray, hi: np.ndarray, inside) -> np.ndarray:
+    n = s.size
+    for _ in range(64):  # the initial guess is off by at most a few ulps
+        up = (hi < n) & inside(s[np.minimum(hi, n - 1)] - v, r)
+        down = (hi > 0) & ~inside(s[np.maximum(hi - 1, 0)] - v, r)
+        if not (up.any() or down.any()):
+            return hi
+        hi = hi + up - down
+    return hi
+
+
+def _fix_lower(s: np.ndarray, v: np.ndarray, r: np.ndarray, lo: np.ndarray, inside) -> np.ndarray:
+    n = s.size
+    for _ in range(64):
+        down = (lo > 0) & inside(v - s[np.maximum(lo - 1, 0)], r)
+        up = (lo < n) & ~inside(v - s[np.minimum(lo, n - 1)], r)
+        if not (up.any() or down.any()):
+            return lo
+        lo = lo - down + up
+    return lo
+
+
+def _count_sorted(v: np.ndarray, r: np.ndarray, strict: bool) -> np.ndarray:
+    """``#{j : |v_j - v_i| < r_i}`` (or ``<=``) for 1-D ``v`` (n,), self included: ``(n,)``."""
+    s = np.sort(v)
+    inside = np.less if strict else np.less_equal
+    hi = np.searchsorted(s, v + r, side="left" if strict else "right")
+    lo = np.searchsorted(s, v - r, side="right" if strict else "left")
+    hi = _fix_upper(s, v, r, hi, inside)
+    lo = _fix_lower(s, v, r, lo, inside)
+    return hi - lo
+
+
+def count_within(
+    points: np.ndarray, r: np.ndarray, *, strict: bool, workers: int = -1
+) -> np.ndarray:
+    """Number of points within max-norm distance ``r_i`` of each point (itself included).
+
+    Parameters
+    ----------
+    points : (n, d) samples.
+    r : (n,) radii, one per point.
+    strict : count ``distance < r`` (KSG algorithm 1) instead of ``distance <= r`` (algorithm 2).
+    workers : threads for the k-d tree (-1: all cores).
+
+    Returns
+    -------
+    counts : (n,) int64, each >= 1.
+    """
+    radius = r * STRICT_SHRINK if strict else r
+    if points.shape[1] == 1:
+        return _count_sorted(points[:, 0], radius, strict=False).astype(np.int64)
+    tree = cKDTree(points, leafsize=_leafsize(points.shape[1], counting=True), balanced_tree=False)
+    order = tree.indices  # (n,): query in the tree's leaf order, for memory locality
+    counts = np.empty(points.shape[0], dtype=np.int64)
+    counts[order] = tree.query_ball_point(
+        points[order], radius[order], p=np.inf, return_length=True, workers=workers
+    )
+    return counts
