@@ -23,7 +23,7 @@ EXIT_INTERRUPTED = 130
 _HANDLERS = {"measure": "._measure", "rd": "._rd", "ib": "._ib", "figures": "._figures",
     "train": "._train", "sweep-beta": "._sweep", "diffusion": "._diffusion",
     "mi-benchmark": "._mi", "grid": "._grid", "collect": "._collect",
-    "evaluate": "._evaluate"}
+    "evaluate": "._evaluate", "infoplane": "._infoplane"}
 
 
 def _one_line(err: BaseException) -> str:

@@ -137,7 +137,8 @@ def _add_figures(sub: argparse._SubParsersAction) -> None:
         "figures",
         help="recompute the reference text's figures with an index.html (the main job)",
         description="Recompute every figure of the reference text into DIR: PNG/SVG plots, "
-        "CSV data, figures.json and an index.html that shows them.",
+        "CSV data, figures.json and an index.html that shows them. Figures already complete "
+        "in DIR (same quality and ibkit version) are reused, so an interrupted run resumes.",
     )
     p.add_argument("--out", metavar="DIR", default="figures", help="output folder (figures/)")
     p.add_argument("--only", metavar="ID", nargs="+", help="only these figure ids (e.g. fig2)")
@@ -285,6 +286,23 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-plot", action="store_true", help="skip the plots")
 
 
+def _add_infoplane(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "infoplane",
+        help="information plane of training: estimated I(X;Z), I(Z;Y) beside the bounds",
+        description="For every kept checkpoint of an ibkit train run (train.keep_checkpoints = "
+        "true; else the last one) estimate I(X;Z) and I(Z;Y) on held-out data with the binning "
+        "estimator of Shwartz-Ziv & Tishby (2017), KSG and/or InfoNCE, beside the model's own "
+        "variational bounds; write infoplane.csv and infoplane.png/svg into RUN_DIR.",
+    )
+    p.add_argument("run", metavar="RUN_DIR", help="run folder of ibkit train")
+    p.add_argument("--methods", default="binned,ksg", help="binned,ksg,infonce (comma list)")
+    p.add_argument("--n-examples", type=int, default=1000, help="held-out examples (1000)")
+    p.add_argument("--bins", type=int, default=30, help="bins per latent dimension (binned)")
+    p.add_argument("--seed", type=int, default=0, help="seed of z ~ q(z|x) and the estimators")
+    p.add_argument("--no-plot", action="store_true", help="skip infoplane.png/svg")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``ibkit`` argument parser (errors raise :class:`UsageError`)."""
     parser = _Parser(
@@ -292,8 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="The Information Bottleneck principle, computable end to end.",
     )
     parser.add_argument("--version", action="version", version=f"ibkit {__version__}")
-    commands = ("{measure,rd,ib,figures,train,sweep-beta,evaluate,diffusion,mi-benchmark,grid,"
-                "collect}")
+    commands = ("{measure,rd,ib,figures,train,sweep-beta,evaluate,infoplane,diffusion,"
+                "mi-benchmark,grid,collect}")
     sub = parser.add_subparsers(dest="command", metavar=commands, required=True)
     _add_measure(sub)
     _add_rd(sub)
@@ -302,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_sweep(sub)
     _add_evaluate(sub)
+    _add_infoplane(sub)
     _add_diffusion(sub)
     _add_mi_benchmark(sub)
     add_grid_parsers(sub)

@@ -33,6 +33,8 @@ class TrainConfig:
     num_workers : DataLoader worker processes (0: load in the training process).
     tensorboard : also write TensorBoard events (needs ``pip install ibkit[tensorboard]``).
     progress : show a tqdm progress bar (loss, rate, distortion, β).
+    keep_checkpoints : also keep every checkpoint as ``checkpoints/step-<step>.pt`` (model
+        weights and step only), e.g. for the information plane of training (``ibkit infoplane``).
     """
 
     steps: int = 1000
@@ -49,6 +51,7 @@ class TrainConfig:
     num_workers: int = 0
     tensorboard: bool = False
     progress: bool = False
+    keep_checkpoints: bool = False
 
     OPTIMIZERS: ClassVar[tuple[str, ...]] = ("adam", "adamw", "sgd")
 
@@ -62,7 +65,7 @@ class TrainConfig:
         object.__setattr__(self, "weight_decay", check_beta(self.weight_decay, "weight_decay"))
         if self.grad_clip is not None:
             object.__setattr__(self, "grad_clip", check_positive(self.grad_clip, "grad_clip"))
-        for name in ("tensorboard", "progress"):
+        for name in ("tensorboard", "progress", "keep_checkpoints"):
             if not isinstance(getattr(self, name), bool):
                 raise InvalidParameterError(
                     f"{name} must be true or false; got {getattr(self, name)!r}"

@@ -361,8 +361,11 @@ class Trainer:
         ddp.barrier(info)
         if info.is_main:
             log.flush(force=True)  # rows up to this step are on disk before the checkpoint
-            save_checkpoint(self.checkpoint_dir / "last.pt",
-                            self._payload(model, optimizer, state, rng, info.world_size))
+            payload = self._payload(model, optimizer, state, rng, info.world_size)
+            save_checkpoint(self.checkpoint_dir / "last.pt", payload)
+            if self.config.keep_checkpoints:
+                keep = {k: payload[k] for k in ("model", "model_class", "param_shapes", "step")}
+                save_checkpoint(self.checkpoint_dir / f"step-{state.step:08d}.pt", keep)
         ddp.barrier(info)
         state.last_saved_step = state.step
 
