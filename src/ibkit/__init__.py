@@ -5,7 +5,7 @@
 1.0
 """
 
-from . import datasets, estimators, exceptions, ib, measures, rate_distortion, schedules
+from . import datasets, estimators, exceptions, ib, measures, metrics, rate_distortion, schedules
 from .estimators import EntropyEstimate, MIEstimate, estimate_entropy, estimate_mi
 from .exceptions import (
     ConvergenceWarning,
@@ -75,6 +75,7 @@ __all__ = [
     "js_divergence",
     "kl_divergence",
     "measures",
+    "metrics",
     "mutual_information",
     "rate_distortion",
     "rd_curve",
