@@ -101,7 +101,7 @@ def vlb_terms(
     model: DDPM,
     x0: Any,
     *,
-    batch_size: int = 4096,
+    batch_size: int | None = None,
     decoder: str | None = None,
     generator: torch.Generator | None = None,
     progress: bool = False,
@@ -114,7 +114,9 @@ def vlb_terms(
     model : DDPM
     x0 : tensor, shape ``(n, *data_shape)`` (or flat ``(n, D)``)
         Data on the model's device; in [−1, 1] for the discretised decoder.
-    batch_size : int
+    batch_size : int, optional
+        Default 1024 on CPU (measured fastest there; larger chunks only add memory traffic)
+        and 8192 on accelerators.
         Largest number of (example, t) pairs per denoiser call: ``b = min(n, batch_size)``
         examples at a time, each with ``max(1, batch_size // b)`` timesteps; memory is
         O(batch_size · D), independent of n and T.
@@ -141,9 +143,11 @@ def vlb_terms(
         from ..exceptions import InvalidParameterError
 
         raise InvalidParameterError(f"model must be a DDPM; got {type(model).__name__}")
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
     decoder = check_choice(decoder or model.decoder, "decoder", DECODERS)
     x0 = model.check_input(x0, decoder=decoder)  # (n, *data_shape)
+    if batch_size is None:
+        batch_size = 1024 if x0.device.type == "cpu" else 8192
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     was_training = model.training
     model.eval()  # evaluation mode for the duration (dropout / norm layers in custom nets)
     try:
