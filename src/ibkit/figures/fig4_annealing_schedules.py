@@ -26,6 +26,8 @@ TITLE = "Figure 4 — monotonic and cyclical β annealing schedules"
 TOTAL_STEPS = 1000  # T; the schedules are scale-free, only T/M and R matter
 N_CYCLES = 4  # M
 RATIO = 0.5  # R, fraction of each cycle spent increasing β
+EQUATION = ("cyclical: β_t = f(τ) with τ = mod(t − 1, ⌈T/M⌉) / (T/M), f(τ) = τ/R for τ ≤ R, "
+            "else 1; monotonic: one ramp (M = 1)")
 START, STOP = 0.0, 1.0
 
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from .._io import write_csv
-from .._validation import check_beta, check_int
+from .._validation import check_beta, check_choice, check_int
 from ..datasets import digits_images
 from ..exceptions import InvalidParameterError
 from .record import FigureRecord
@@ -44,6 +44,9 @@ TITLE = "β-VAE rate–distortion plane on digits (eq. 18)"
 
 BETAS = (0.25, 0.5, 1.0, 2.0, 4.0)  # below, at and above the ELBO's β = 1; 4 ≈ collapse
 STEPS = 1000  # optimisation steps per β (batch 128: ~90 epochs of the 1437 training digits)
+FULL_BETAS = (0.125, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 8.0)  # --full: a denser sweep
+FULL_STEPS = 5000  # --full: ~450 epochs per β
+EQUATION = "max over q(z|x), p(x|z) of  E log p(x|z) − β KL(q(z|x) ‖ p(z)),  i.e. minimise D + β R"
 HIDDEN = (128,)  # encoder 64-128-2·8, decoder 8-128-64
 LATENT = 8
 BATCH = 128
@@ -148,15 +151,20 @@ def _sweep(betas: list[float], steps: int) -> list[dict[str, float]]:
     return rows
 
 
-def make(out: str | Path, *, steps: int = STEPS, betas: Sequence[float] = BETAS) -> FigureRecord:
+def make(out: str | Path, *, steps: int | None = None, betas: Sequence[float] | None = None,
+         quality: str = "quick") -> FigureRecord:
     """Train one β-VAE per β on digits; write ``bvae_rd_plane.{png,svg}`` and ``.csv``.
 
     Parameters
     ----------
     out : output folder.
-    steps : optimisation steps per β (the quick default; raise it for a converged sweep).
-    betas : the β values (≥ 2 distinct, ≥ 0).
+    steps : optimisation steps per β (default: ``STEPS``, or ``FULL_STEPS`` for ``"full"``).
+    betas : the β values (≥ 2 distinct, ≥ 0; default ``BETAS``, or ``FULL_BETAS``).
+    quality : ``"quick"`` (default) or ``"full"`` (publication quality: more β, longer runs).
     """
+    full = check_choice(quality, "quality", ("quick", "full")) == "full"
+    steps = (FULL_STEPS if full else STEPS) if steps is None else steps
+    betas = (FULL_BETAS if full else BETAS) if betas is None else betas
     from ..plotting import save_figure
     from ..plotting.training import plot_rate_distortion_plane
 

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .._io import write_csv
+from .._validation import check_choice
 from .fig_bvae_rd_plane import _check_options, digits_split, torch_missing, train_quietly
 from .record import FigureRecord
 
@@ -40,6 +41,9 @@ TITLE = "VIB information plane I(Z;X)–I(Z;Y) on digits (Alemi et al. 2017)"
 
 BETAS = (0.0, 1e-3, 1e-2, 1e-1, 1.0)  # none, the paper's range, strong, collapse
 STEPS = 1000  # Adam steps per β, batch 100 (~70 epochs of the 1438 training digits)
+FULL_BETAS = (0.0, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0)  # --full: a denser sweep
+FULL_STEPS = 5000  # --full: ~350 epochs per β
+EQUATION = "min  E[−log q(y|z)] + β KL(p(z|x) ‖ r(z)),  a variational bound on −I(Z;Y) + β I(Z;X)"
 HIDDEN = (128, 128)  # the paper's 1024-1024 scaled to 8×8 inputs
 LATENT = 32  # K (paper: 256)
 BATCH = 100
@@ -119,15 +123,20 @@ def _panels(rows: list[dict[str, float]], betas: list[float], steps: int) -> Any
     return fig
 
 
-def make(out: str | Path, *, steps: int = STEPS, betas: Sequence[float] = BETAS) -> FigureRecord:
+def make(out: str | Path, *, steps: int | None = None, betas: Sequence[float] | None = None,
+         quality: str = "quick") -> FigureRecord:
     """Train one VIB per β on digits; write ``vib_infoplane.{png,svg}`` and ``.csv``.
 
     Parameters
     ----------
     out : output folder.
-    steps : optimisation steps per β (the quick default).
-    betas : the β values (≥ 2 distinct, ≥ 0).
+    steps : optimisation steps per β (default: ``STEPS``, or ``FULL_STEPS`` for ``"full"``).
+    betas : the β values (≥ 2 distinct, ≥ 0; default ``BETAS``, or ``FULL_BETAS``).
+    quality : ``"quick"`` (default) or ``"full"`` (publication quality: more β, longer runs).
     """
+    full = check_choice(quality, "quality", ("quick", "full")) == "full"
+    steps = (FULL_STEPS if full else STEPS) if steps is None else steps
+    betas = (FULL_BETAS if full else BETAS) if betas is None else betas
     from ..plotting import save_figure
 
     started = time.perf_counter()
