@@ -13,6 +13,7 @@ Burgess et al. (2018), "Understanding disentangling in β-VAE", appendix A.1.
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Sequence
 
@@ -91,7 +92,7 @@ class ConvDecoderNet(nn.Module):
         return self.deconv(h)  # (B, C, S, S)
 
 
-class LikelihoodDecoder(nn.Module):
+class LikelihoodDecoder(nn.Module, metaclass=abc.ABCMeta):
     """Base class: ``forward(z)`` gives the body's output, ``log_prob(x, out)`` scores data."""
 
     def __init__(self, net: nn.Module) -> None:
@@ -104,13 +105,15 @@ class LikelihoodDecoder(nn.Module):
         """Distribution parameters, ``(B, *output_shape)``."""
         return self.net(z)
 
-    def log_prob(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:  # pragma: no cover
+    @abc.abstractmethod
+    def log_prob(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
         """``log p(x|z)`` per example, ``(B,)`` nats, for ``out = self(z)``."""
-        raise NotImplementedError
+        ...
 
-    def mean(self, out: torch.Tensor) -> torch.Tensor:  # pragma: no cover
+    @abc.abstractmethod
+    def mean(self, out: torch.Tensor) -> torch.Tensor:
         """``E[x|z]``, ``(B, *output_shape)``."""
-        raise NotImplementedError
+        ...
 
     support: tuple[float, float] | None = None
     """Closed interval the data must lie in (None: any finite value)."""

@@ -13,6 +13,7 @@ Burgess et al. (2018), "Understanding disentangling in β-VAE", appendix A.1 (ar
 
 from __future__ import annotations
 
+import abc
 import itertools
 import math
 from collections.abc import Sequence
@@ -40,7 +41,7 @@ def mlp(in_features: int, hidden: Sequence[int], out_features: int) -> nn.Sequen
     return nn.Sequential(*layers)
 
 
-class GaussianEncoder(nn.Module):
+class GaussianEncoder(nn.Module, metaclass=abc.ABCMeta):
     """Base class: subclasses set ``input_shape``, ``latent_dim`` and implement ``features``.
 
     ``features(x)`` returns ``(B, 2·latent_dim)``; the first half is the mean, the second the
@@ -50,8 +51,9 @@ class GaussianEncoder(nn.Module):
     input_shape: tuple[int, ...]
     latent_dim: int
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Body of the network: ``(B, *input_shape) → (B, hidden)`` features."""
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Return ``(mean, log_var)``, each ``(B, latent_dim)``."""

@@ -14,6 +14,7 @@ Dilokthanakul et al. (2016), "Deep unsupervised clustering with Gaussian mixture
 
 from __future__ import annotations
 
+import abc
 import math
 
 import torch
@@ -37,21 +38,23 @@ def log_normal(z: torch.Tensor, mean: torch.Tensor, log_var: torch.Tensor) -> to
     return -0.5 * ((z - mean).pow(2) * torch.exp(-log_var) + log_var + _LOG_2PI)
 
 
-class Prior(nn.Module):
+class Prior(nn.Module, metaclass=abc.ABCMeta):
     """Base class of the priors (``latent_dim``, ``log_prob``, ``sample``)."""
 
     has_analytic_kl: bool = False
     latent_dim: int
 
-    def log_prob(self, z: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+    @abc.abstractmethod
+    def log_prob(self, z: torch.Tensor) -> torch.Tensor:
         """``log p(z)``: ``(..., latent_dim) → (...)``, nats."""
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def sample(
         self, n: int, *, generator: torch.Generator | None = None
-    ) -> torch.Tensor:  # pragma: no cover - abstract
+    ) -> torch.Tensor:
         """``n`` draws, ``(n, latent_dim)``."""
-        raise NotImplementedError
+        ...
 
     def _device_dtype(self) -> tuple[torch.device, torch.dtype]:
         ref = next(iter(self.parameters()), None)
