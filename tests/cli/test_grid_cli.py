@@ -55,7 +55,7 @@ def test_failed_points_exit_1_with_one_line_each(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("text, fragment", [
-    ('command = "evaluate"\n', "command"),
+    ('command = "frobnicate"\n', "command"),
     ('command = "rd"\n[grid]\np = [2.0]\n', "p must lie"),
     ("command = \n", "not valid TOML"),
 ])

@@ -43,7 +43,7 @@ def test_cartesian_product_and_explicit_runs():
 @pytest.mark.parametrize(
     "data, match",
     [
-        ({"command": "evaluate"}, "command"),
+        ({"command": "frobnicate"}, "command"),
         ({"command": "rd", "grid": {"p": 0.3}}, "list"),
         ({"command": "rd", "grid": {"p": []}}, "list"),
         ({"command": "rd", "grid": {"q": [1]}}, "unknown"),

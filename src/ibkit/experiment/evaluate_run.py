@@ -9,9 +9,11 @@ plots every metric against β beside rate and distortion.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +22,43 @@ import numpy as np
 from .. import __version__
 from .._io import write_csv, write_json
 from .._validation import check_choice, check_int
-from ..exceptions import DataFormatError, IBKitError
+from ..exceptions import DataFormatError, IBKitError, InvalidParameterError
 from .runs import staged_dir
 from .train_config import TrainRunConfig
 
-__all__ = ["compare_runs", "evaluate_run", "load_train_run"]
+__all__ = ["EvaluateConfig", "compare_runs", "evaluate_run", "load_train_run"]
+
+
+@dataclass(frozen=True)
+class EvaluateConfig:
+    """One ``ibkit evaluate`` job (also a grid command): which run, how many draws, which seed."""
+
+    run: str = ""
+    n_samples: int = 10_000
+    seed: int = 0
+    checkpoint: str = "best"
+    dci_estimators: int = 100
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.run, str) or not self.run:
+            raise InvalidParameterError(
+                f"run must be the path of an ibkit train run; got {self.run!r}"
+            )
+        check_int(self.n_samples, "n_samples", minimum=10)
+        check_int(self.seed, "seed", minimum=0)
+        check_choice(self.checkpoint, "checkpoint", ("best", "last"))
+        check_int(self.dci_estimators, "dci_estimators", minimum=1)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> EvaluateConfig:
+        """Build from a mapping; unknown keys and wrong types are refused."""
+        from .toml_config import build_config
+
+        return build_config(cls, data)
 
 
 def load_train_run(run_dir: str | Path, *, checkpoint: str = "best") -> tuple[TrainRunConfig, Any]:
@@ -74,11 +108,13 @@ def _representation(model: Any) -> Any:
 def evaluate_run(
     run_dir: str | Path, *, n_samples: int = 10_000, seed: int = 0, checkpoint: str = "best",
     dci_estimators: int = 100, metrics: Sequence[str] | None = None, plots: bool = True,
+    write: bool = True,
 ) -> dict[str, Any]:
     """Compute every metric for a run trained on ``dsprites``; write them into the run folder.
 
     Writes ``metrics.json`` (values, settings, ibkit version), ``metrics.png/svg`` (bar chart)
-    and ``eval_traversals.png/svg`` atomically (all or none). Returns the metrics dict.
+    and ``eval_traversals.png/svg`` atomically (all or none); ``write=False`` only returns
+    the result dict (``{"metrics": {...}, "n_samples", "seed", ...}``).
     """
     from ..datasets import ProceduralDSprites
     from ..metrics import evaluate_all
@@ -95,6 +131,8 @@ def evaluate_run(
                           seed=seed, metrics=metrics, dci_estimators=dci_estimators)
     result = {"metrics": values, "n_samples": n_samples, "seed": seed, "checkpoint": checkpoint,
               "dci_estimators": dci_estimators, "ibkit_version": __version__}
+    if not write:
+        return result
     with staged_dir(run_dir) as stage:  # all files or none, each replaced atomically
         write_json(stage / "metrics.json", result)
         if plots:

@@ -3,7 +3,7 @@
 A grid file (TOML) names a command, a base config, and either a Cartesian ``[grid]`` of values
 or an explicit list of ``[[runs]]`` (or both: every run crossed with the grid)::
 
-    command = "ib"          # rd | ib | train | diffusion
+    command = "ib"          # rd | ib | train | evaluate | diffusion
     retries = 2             # attempts after the first one, per point
     plots = false           # the command's own plots in every run folder
     [base]                  # the command's config (for train/diffusion: [base.model] ...)
@@ -46,7 +46,7 @@ __all__ = [
     "run_point",
 ]
 
-COMMANDS = ("rd", "ib", "train", "diffusion")
+COMMANDS = ("rd", "ib", "train", "evaluate", "diffusion")
 SUMMARY = "summary.json"
 _TOP_KEYS = {"command", "base", "grid", "runs", "retries", "plots"}
 
@@ -138,6 +138,10 @@ def validate_config(command: str, config: Mapping[str, Any]) -> dict[str, Any]:
         from .train_config import TrainRunConfig
 
         return TrainRunConfig.from_dict(config).to_dict()
+    if command == "evaluate":
+        from .evaluate_run import EvaluateConfig
+
+        return EvaluateConfig.from_dict(config).to_dict()
     from .diffusion_config import DiffusionRunConfig
 
     return DiffusionRunConfig.from_dict(config).to_dict()
@@ -211,6 +215,16 @@ def _run_command(command: str, config: dict[str, Any], out: Path, plots: bool) -
         from .train_run import run_training
 
         run_training(TrainRunConfig.from_dict(config), out, progress=False, plots=plots)
+    elif command == "evaluate":
+        from .._io import write_json
+        from .evaluate_run import EvaluateConfig, evaluate_run
+
+        cfg = EvaluateConfig.from_dict(config)
+        result = evaluate_run(cfg.run, n_samples=cfg.n_samples, seed=cfg.seed,
+                              checkpoint=cfg.checkpoint, dci_estimators=cfg.dci_estimators,
+                              plots=False, write=False)
+        write_json(out / "config.json", cfg.to_dict())
+        write_json(out / "summary.json", {**result["metrics"], "n_samples": cfg.n_samples})
     else:
         from .diffusion_config import DiffusionRunConfig
         from .diffusion_run import run_diffusion_training
