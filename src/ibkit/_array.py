@@ -80,7 +80,10 @@ def to_numpy(value: Array) -> np.ndarray:
 
 
 def log_base(base: float) -> float:
-    """Natural log of the unit's base: divide a value in nats by it to get units of ``base``."""
+    r"""Natural log of the unit's base: divide a value in nats by it to get units of ``base``.
+
+    .. math:: v_b = v_\mathrm{nats} / \ln b
+    """
     return math.log(base)
 
 

@@ -48,7 +48,13 @@ class FixedPointResult:
 
 
 def normalize_log(theta: Array, xp: Any) -> Array:
-    """Shift ``theta`` so that ``exp(theta)`` sums to 1, and floor it at ``LOG_FLOOR``."""
+    r"""Shift ``theta`` so that ``exp(theta)`` sums to 1, and floor it at ``LOG_FLOOR``.
+
+    .. math:: \theta_i \leftarrow \max\Big(\theta_i - \log \sum_j e^{\theta_j},\
+              \text{LOG\_FLOOR}\Big)
+
+    (along axis 0; log-probabilities in nats, shape kept).
+    """
     theta = theta - logsumexp(theta, axis=0, xp=xp)
     return xp.clip(theta, min=LOG_FLOOR)
 

@@ -72,7 +72,13 @@ def _ramp(step: int, delay: int, steps: int) -> float:
 
 
 class Schedule(ABC):
-    """A value as a function of the global step: ``schedule(step) -> float``."""
+    r"""A value as a function of the global step: ``schedule(step) -> float``.
+
+    .. math:: \mathcal L_t = D + \beta(t)\, R
+
+    Usually the weight β(t) on the rate R (a KL in nats per example) against the
+    distortion D, so β is dimensionless; :class:`Capacity` gives a KL target C(t) in nats.
+    """
 
     kind: ClassVar[str]
 
@@ -87,7 +93,10 @@ class Schedule(ABC):
 
 @dataclass(frozen=True)
 class Constant(Schedule):
-    """β(step) = ``value``. Build with :func:`constant`."""
+    r"""β(step) = ``value``. Build with :func:`constant`.
+
+    .. math:: \beta(t) = \beta_0
+    """
 
     kind: ClassVar[str] = "constant"
     value: float
@@ -102,7 +111,11 @@ class Constant(Schedule):
 
 @dataclass(frozen=True)
 class Linear(Schedule):
-    """Monotonic warm-up (KL annealing). Build with :func:`linear`."""
+    r"""Monotonic warm-up (KL annealing). Build with :func:`linear`.
+
+    .. math:: \beta(t) = \beta_0 + (\beta_1 - \beta_0)\,
+              \min\!\bigl(1, \max(0, t - t_d) / S\bigr)
+    """
 
     kind: ClassVar[str] = "linear"
     start: float
@@ -123,7 +136,10 @@ class Linear(Schedule):
 
 @dataclass(frozen=True)
 class Capacity(Schedule):
-    """KL capacity C(step) of Burgess et al. (2018), in nats. Build with :func:`capacity`."""
+    r"""KL capacity C(step) of Burgess et al. (2018), in nats. Build with :func:`capacity`.
+
+    .. math:: C(t) = C_{\max} \min\!\bigl(1, \max(0, t - t_d) / S\bigr)
+    """
 
     kind: ClassVar[str] = "capacity"
     max_capacity: float
@@ -153,7 +169,12 @@ def _shape_value(shape: str, u: float) -> float:
 
 @dataclass(frozen=True)
 class Cyclical(Schedule):
-    """Cyclical annealing of Fu et al. (2019). Build with :func:`cyclical`."""
+    r"""Cyclical annealing of Fu et al. (2019). Build with :func:`cyclical`.
+
+    .. math:: \tau = \frac{t \bmod \lceil T/M \rceil}{T/M}, \qquad
+              \beta_t = \begin{cases} \beta_0 + (\beta_1 - \beta_0)\, g(\tau / R) & \tau < R \\
+              \beta_1 & \tau \ge R \end{cases}
+    """
 
     kind: ClassVar[str] = "cyclical"
     total_steps: int
@@ -195,7 +216,10 @@ class Cyclical(Schedule):
 
 
 def constant(value: float) -> Constant:
-    """β(step) = ``value`` for every step."""
+    r"""β(step) = ``value`` for every step (dimensionless weight of the rate).
+
+    .. math:: \beta(t) = \beta_0
+    """
     return Constant(value)
 
 
@@ -336,7 +360,9 @@ def as_schedule(value: Any) -> Schedule:
 
 
 def sample(schedule: Any, steps: int | Iterable[int]) -> Any:
-    """Values of ``schedule`` at ``steps`` (an int n means steps 0, …, n − 1), for plotting.
+    r"""Values of ``schedule`` at ``steps`` (an int n means steps 0, …, n − 1), for plotting.
+
+    .. math:: y_i = \beta(t_i)
 
     Returns
     -------

@@ -92,7 +92,7 @@ def _add_rd(sub: argparse._SubParsersAction) -> None:
     solver.add_argument("--base", type=parse_base, default=2.0, help="2 for bits (default), e")
     solver.add_argument("--out", metavar="DIR", help="run folder (default runs/rd-<timestamp>)")
     solver.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
-                        help="cpu (NumPy, default) or cuda (torch on the GPU)")
+                        help="cpu (NumPy, default) or cuda (torch on the GPU; BA with SQUAREM)")
     solver.add_argument("--no-plot", action="store_true", help="skip rd.png/rd.svg")
     solver.add_argument("--quiet", action="store_true", help="no progress bar")
 

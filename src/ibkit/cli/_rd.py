@@ -139,6 +139,9 @@ def run(args: argparse.Namespace) -> int:
             max_iter=cfg.max_iter,
             base=cfg.base,
             callback=callback,
+            # CNM's Newton step solves an NNLS on the host; on an accelerator use BA with
+            # SQUAREM, whose iteration is matrix products only and stays on the device.
+            method="cnm" if cfg.device == "cpu" else "squarem",
         )
     seconds = time.perf_counter() - started
     summary = _summary(cfg, source, curve, seconds, notes)

@@ -26,7 +26,11 @@ _MAX_GREY = 16.0  # grey levels run 0–16
 
 @dataclass(frozen=True)
 class DigitsData:
-    """Digits as co-occurrence counts, their joint pmf and the true classes.
+    r"""Digits as co-occurrence counts, their joint pmf and the true classes.
+
+    .. math:: p(x, y) = \frac{n(x, y)}{\sum_{x', y'} n(x', y')}
+
+    (x an image, y a pixel; p(x, y) unitless, the counts in grey levels 0–16).
 
     Attributes
     ----------

@@ -154,11 +154,19 @@ class ProceduralDSprites:
         return arr
 
     def index_from_factors(self, factors: Any) -> np.ndarray:
-        """Image index of each row of factors, shape ``(n,)``: ``factors @ bases[1:]``."""
+        r"""Image index of each row of factors, shape ``(n,)``: ``factors @ bases[1:]``.
+
+        .. math:: i = \sum_{k=1}^{5} f_k\, b_k, \qquad b_k = \prod_{k' > k} s_{k'}
+
+        (:math:`s_k` = ``factor_sizes``; mixed-radix, dSprites' image order).
+        """
         return self.check_factors(factors) @ self._factor_bases
 
     def factors_from_index(self, index: Any) -> np.ndarray:
-        """Factor indices, shape ``(n, 5)``, of image indices (an int or an array of ints)."""
+        r"""Factor indices, shape ``(n, 5)``, of image indices (an int or an array of ints).
+
+        .. math:: f_k = \lfloor i / b_k \rfloor \bmod s_k
+        """
         idx = np.atleast_1d(np.asarray(index))
         if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer) or idx.dtype == bool:
             raise InvalidParameterError(f"index must be an int or a 1-D int array; got {index!r}")
@@ -186,7 +194,9 @@ class ProceduralDSprites:
     # -- sampling and rendering ------------------------------------------------------------
 
     def sample_factors(self, n: int, rng: Any = None) -> np.ndarray:
-        """``n`` factor rows drawn uniformly and independently, shape ``(n, 5)``, int.
+        r"""``n`` factor rows drawn uniformly and independently, shape ``(n, 5)``, int.
+
+        .. math:: f_k \sim \mathcal U\{0, \dots, s_k - 1\}\ \text{independently}
 
         ``rng`` is a :class:`numpy.random.Generator`, a seed, or None (fresh entropy).
         """

@@ -12,11 +12,17 @@ __all__ = ["clustered_joint", "dirichlet_joint"]
 def clustered_joint(
     n_x: int = 24, n_y: int = 12, n_groups: int = 4, *, noise: float = 0.3, seed: int = 0
 ) -> np.ndarray:
-    """A joint whose rows come in ``n_groups`` groups sharing a noisy prototype p(y|x).
+    r"""A joint whose rows come in ``n_groups`` groups sharing a noisy prototype p(y|x).
 
     Each group's prototype is drawn from a sparse Dirichlet; each row mixes its prototype with
     ``noise`` of a row-specific Dirichlet draw; p(x) is uniform. IB recovers the groups, and the
     annealed curves split hierarchically (Figure 3). Returns an array of shape ``(n_x, n_y)``.
+
+    .. math:: p(x, y) = \frac{1}{n_x}\big[(1 - \eta)\,\pi_{g(x)}(y) + \eta\, u_x(y)\big],
+              \quad \pi_g \sim \mathrm{Dir}(\tfrac12 \mathbf 1),\ u_x \sim \mathrm{Dir}(\mathbf 1),
+              \ g(x) = x \bmod G
+
+    (η = ``noise``, G = ``n_groups``; a pmf, no units).
     """
     n_x, n_y = check_int(n_x, "n_x", minimum=1), check_int(n_y, "n_y", minimum=1)
     n_groups = check_int(n_groups, "n_groups", minimum=1)
@@ -29,7 +35,11 @@ def clustered_joint(
 
 
 def dirichlet_joint(n_x: int, n_y: int, *, concentration: float = 1.0, seed: int = 0) -> np.ndarray:
-    """A random joint p(x, y) drawn from a flat Dirichlet of the given concentration."""
+    r"""A random joint p(x, y) ``(n_x, n_y)`` drawn from a symmetric Dirichlet.
+
+    .. math:: \mathrm{vec}(p) \sim \mathrm{Dir}(c\,\mathbf 1_{n_x n_y}), \quad c =
+              \text{concentration}
+    """
     n_x, n_y = check_int(n_x, "n_x", minimum=1), check_int(n_y, "n_y", minimum=1)
     concentration = check_positive(concentration, "concentration")
     rng = np.random.default_rng(seed)

@@ -15,7 +15,12 @@ __all__ = ["RDSource", "binary_source", "gaussian_source"]
 
 @dataclass(frozen=True)
 class RDSource:
-    """A discrete source with its distortion matrix.
+    r"""A discrete source with its distortion matrix.
+
+    .. math:: D = E[d(X, \hat X)] = \sum_{x,\hat x} p(x)\,p(\hat x|x)\,d(x,\hat x)
+
+    is what a code for it is charged (``distortion`` in the source's own units, e.g. squared
+    symbol units for ``gaussian_source``).
 
     Attributes
     ----------
@@ -36,13 +41,20 @@ class RDSource:
 
     @property
     def variance(self) -> float:
-        """Variance of the discrete source (the grid's own, not the nominal σ²)."""
+        r"""Variance of the discrete source (the grid's own, not the nominal σ²).
+
+        .. math:: \sigma^2 = \sum_x p(x)\,(x - \mu)^2, \quad \mu = \sum_x p(x)\,x
+        """
         mean = float(self.px @ self.points)
         return float(self.px @ (self.points - mean) ** 2)
 
 
 def binary_source(p: float = 0.3) -> RDSource:
-    """Bernoulli(p) source on {0, 1} with Hamming distortion."""
+    r"""Bernoulli(p) source on {0, 1} with Hamming distortion (``px`` ``(2,)``, d ``(2, 2)``).
+
+    .. math:: d(x, \hat x) = \mathbb 1[x \ne \hat x], \qquad
+              R(D) = h(p) - h(D)\ \text{for}\ D < \min(p, 1-p),\ 0\ \text{otherwise}
+    """
     p = float(p)
     if not (np.isfinite(p) and 0.0 <= p <= 1.0):
         raise InvalidParameterError(f"p must lie in [0, 1]; got {p!r}")

@@ -93,5 +93,8 @@ TOY2D = {"moons": two_moons, "gaussian-mixture": gaussian_mixture_2d}
 
 
 def toy2d(name: str, n: int, *, seed: Any = 0) -> np.ndarray:
-    """The named toy data set (``"moons"`` or ``"gaussian-mixture"``), shape ``(n, 2)``."""
+    """The named toy data set (``"moons"`` or ``"gaussian-mixture"``), shape ``(n, 2)``.
+
+    A dispatcher: the formulas are those of :func:`two_moons` and :func:`gaussian_mixture_2d`.
+    """
     return TOY2D[check_choice(name, "name", tuple(TOY2D))](n, seed=seed)

@@ -155,14 +155,28 @@ class DDPM(nn.Module):
     def q_posterior(
         self, x0: torch.Tensor, x_t: torch.Tensor, t: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Mean ``(B, ...)`` and clipped log-variance ``(B, 1, …)`` of q(x_{t−1}|x_t, x_0)."""
+        r"""Mean ``(B, ...)`` and clipped log-variance ``(B, 1, …)`` of q(x_{t−1}|x_t, x_0).
+
+        .. math:: \tilde\mu_t = \frac{\sqrt{\bar\alpha_{t-1}}\,\beta_t}{1-\bar\alpha_t}\,x_0
+                  + \frac{\sqrt{\alpha_t}\,(1-\bar\alpha_{t-1})}{1-\bar\alpha_t}\,x_t,
+                  \qquad \tilde\beta_t = \frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}\,\beta_t
+
+        (log-variance: :math:`\log\tilde\beta_t`, with :math:`\tilde\beta_1` replaced by
+        :math:`\tilde\beta_2`). Same units as the data.
+        """
         c = self.coefs(x_t)
         mean = (_extract(c["posterior_mean_coef1"], t, x_t) * x0
                 + _extract(c["posterior_mean_coef2"], t, x_t) * x_t)
         return mean, _extract(c["posterior_log_variance_clipped"], t, x_t)
 
     def prior_kl(self, x0: torch.Tensor) -> torch.Tensor:
-        """L_T = KL(q(x_T|x_0) ‖ N(0, I)) per example, ``(B,)`` nats (analytic)."""
+        r"""L_T = KL(q(x_T|x_0) ‖ N(0, I)) per example, ``(B,)`` nats (analytic).
+
+        .. math:: L_T = \sum_{d}\mathrm{KL}\big(\mathcal N(\sqrt{\bar\alpha_T}\,x_{0,d},
+                  1-\bar\alpha_T)\,\|\,\mathcal N(0, 1)\big)
+
+        ``x0``: ``(B, *data_shape)``.
+        """
         c = self.coefs(x0)
         last = torch.full((x0.shape[0],), self.num_timesteps - 1, device=x0.device)
         mean = _extract(c["sqrt_alphas_cumprod"], last, x0) * x0
@@ -184,7 +198,12 @@ class DDPM(nn.Module):
         return out, None
 
     def predict_x0(self, x_t: torch.Tensor, t: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-        r"""x̂_0 from the mean output: ε: (x_t − √(1−ᾱ)ε̂)/√ᾱ; x0: itself; v: √ᾱ x_t − √(1−ᾱ)v̂."""
+        r"""x̂_0 from the mean output ``out`` ``(B, ...)``, same shape and units as ``x_t``.
+
+        .. math:: \hat x_0 = \frac{x_t - \sqrt{1-\bar\alpha_t}\,\hat\varepsilon}
+                  {\sqrt{\bar\alpha_t}}\ (\varepsilon),\qquad \hat x_0\ (x_0),\qquad
+                  \hat x_0 = \sqrt{\bar\alpha_t}\,x_t - \sqrt{1-\bar\alpha_t}\,\hat v\ (v)
+        """
         c = self.coefs(x_t)
         a = _extract(c["sqrt_alphas_cumprod"], t, x_t)
         s = _extract(c["sqrt_one_minus_alphas_cumprod"], t, x_t)
@@ -195,7 +214,10 @@ class DDPM(nn.Module):
         return a * x_t - s * out
 
     def target(self, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """The regression target of the simple loss: ε, x_0 or v = √ᾱ ε − √(1−ᾱ) x_0."""
+        r"""The regression target of the simple loss, ``(B, ...)``: ε, x_0 or v.
+
+        .. math:: v = \sqrt{\bar\alpha_t}\,\varepsilon - \sqrt{1-\bar\alpha_t}\,x_0
+        """
         if self.prediction == "eps":
             return noise
         if self.prediction == "x0":
@@ -219,8 +241,15 @@ class DDPM(nn.Module):
         self, x_t: torch.Tensor, t: torch.Tensor, *, out: torch.Tensor | None = None,
         freeze_mean: bool = False, clip_x0: bool = False,
     ) -> dict[str, torch.Tensor]:
-        """Reverse-step parameters: ``mean``, ``log_variance`` (broadcastable), ``pred_x0``,
-        and the raw mean output ``model_output``; ``freeze_mean`` detaches the mean (hybrid)."""
+        r"""Reverse-step parameters: ``mean``, ``log_variance`` (broadcastable), ``pred_x0``,
+        and the raw mean output ``model_output``; ``freeze_mean`` detaches the mean (hybrid).
+
+        .. math:: p_\theta(x_{t-1}|x_t) = \mathcal N\big(\tilde\mu_t(\hat x_0, x_t),
+                  \sigma_t^2 I\big)
+
+        ``mean``/``pred_x0``/``model_output``: ``(B, ...)`` like ``x_t``; ``log_variance``:
+        ``(B, 1, …)`` (fixed) or ``(B, ...)`` (learned), log of a squared data unit.
+        """
         out = self.denoiser(x_t, t) if out is None else out
         mean_out, var_out = self._split_output(out, x_t)
         if freeze_mean:
@@ -236,7 +265,12 @@ class DDPM(nn.Module):
         self, x0: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor, *,
         decoder: str | None = None,
     ) -> torch.Tensor:
-        """L_0 = −log p(x_0|x_1) per example ``(B,)``, nats; ``decoder`` defaults to the model's."""
+        r"""L_0 = −log p(x_0|x_1) per example ``(B,)``, nats; ``decoder`` defaults to the model's.
+
+        .. math:: L_0 = -\sum_d \log p_\theta(x_{0,d}\,|\,x_1), \qquad p_\theta =
+                  \mathcal N(\mu, \sigma^2)\ \text{(continuous) or its integral over the bin of}
+                  \ x_{0,d}\ \text{(discretized)}
+        """
         logvar = logvar.expand_as(mean)
         if (decoder or self.decoder) == "discretized":
             return -sum_dims(discretized_gaussian_log_likelihood(x0, mean, logvar,
@@ -247,7 +281,13 @@ class DDPM(nn.Module):
         self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, *,
         params: dict[str, torch.Tensor] | None = None, decoder: str | None = None,
     ) -> torch.Tensor:
-        """L_t per example ``(B,)``, nats: decoder NLL where ``t == 0``, else the posterior KL."""
+        r"""L_t per example ``(B,)``, nats: decoder NLL where ``t == 0``, else the posterior KL.
+
+        .. math:: L_{t-1} = \mathrm{KL}\big(q(x_{t-1}|x_t,x_0)\,\|\,p_\theta(x_{t-1}|x_t)\big)
+                  \ (t \ge 2), \qquad L_0 = -\log p_\theta(x_0|x_1)
+
+        ``x0``, ``noise``: ``(B, *data_shape)``; ``t``: ``(B,)`` holding ``t_paper − 1``.
+        """
         x_t = self.q_sample(x0, t, noise)
         params = self.p_mean_variance(x_t, t) if params is None else params
         true_mean, true_logvar = self.q_posterior(x0, x_t, t)
@@ -264,7 +304,10 @@ class DDPM(nn.Module):
         return x.reshape(x.shape[0], *self.data_shape)
 
     def forward(self, batch: Any, step: int = 0) -> LossTerms:
-        """One training evaluation at uniformly drawn ``t`` (batch means, nats).
+        r"""One training evaluation at uniformly drawn ``t`` (batch means, nats).
+
+        .. math:: \hat L = T\,L_{t-1} + L_T,\ t \sim \mathcal U\{1,\dots,T\},\qquad
+                  L_\text{simple} = \lVert \text{target} - \text{net}(x_t, t)\rVert^2 / D
 
         ``rate`` estimates Σ_{t≥2} L_{t−1} + L_T and ``distortion`` estimates L_0 (unbiased:
         ``T·1[t=0]·L_0`` per example), so ``rate + distortion`` estimates the whole bound;
@@ -306,7 +349,9 @@ class DDPM(nn.Module):
         self, n: int, *, generator: torch.Generator | None = None, device: Any = None,
         clip_x0: bool = False, callback: Any = None,
     ) -> torch.Tensor:
-        """Ancestral sampling: x_T ~ N(0, I), then x_{t−1} ~ p(x_{t−1}|x_t) down to x_0.
+        r"""Ancestral sampling: x_T ~ N(0, I), then x_{t−1} ~ p(x_{t−1}|x_t) down to x_0.
+
+        .. math:: x_{t-1} = \tilde\mu_t(\hat x_0, x_t) + \sigma_t z,\quad z\sim\mathcal N(0,I)
 
         Returns the mean of the last step, ``(n, *data_shape)``. ``clip_x0`` clamps x̂_0 to
         [−1, 1] at every step (for image data); ``callback(t, x_t)`` is called after each step.

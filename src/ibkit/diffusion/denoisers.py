@@ -46,7 +46,12 @@ def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.0) 
 
 
 class MLPDenoiser(nn.Module):
-    """MLP on ``[x_t, emb(t)]`` for vector data: ``(B, dim)``, ``(B,)`` → ``(B, dim·k)``.
+    r"""MLP on ``[x_t, emb(t)]`` for vector data: ``(B, dim)``, ``(B,)`` → ``(B, dim·k)``.
+
+    .. math:: h_0 = W_\mathrm{in} x_t + e,\quad h_{l+1} = h_l + W_l\,\mathrm{SiLU}(h_l + e),
+              \quad e = \mathrm{SiLU}(W_e\,\mathrm{emb}(t))
+
+    (``k`` = 2 with ``learned_variance``, else 1; output in the units of the prediction target).
 
     Parameters
     ----------
@@ -79,6 +84,7 @@ class MLPDenoiser(nn.Module):
                                                                           else 1)))
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """``x`` ``(B, dim)``, integer ``t`` ``(B,)`` → prediction ``(B, dim·k)``."""
         emb = self.time_mlp(timestep_embedding(t, self.time_dim).to(x.dtype))  # (B, hidden)
         h = self.inp(x) + emb  # (B, hidden)
         for block in self.blocks:
@@ -164,6 +170,7 @@ class UNet(nn.Module):
         self.out = nn.Sequential(_norm(c, groups), nn.SiLU(), nn.Conv2d(c, out_ch, 3, padding=1))
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """``x`` ``(B, channels, S, S)``, integer ``t`` ``(B,)`` → ``(B, channels·k, S, S)``."""
         emb = self.time_mlp(timestep_embedding(t, self.base).to(x.dtype))  # (B, 4·base)
         h = self.conv_in(x)  # (B, base, S, S)
         skips = []
@@ -219,6 +226,10 @@ class GaussianOracleDenoiser(nn.Module):
                                                             dtype=torch.float64))
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        r"""``x`` ``(B, d)``, integer ``t`` ``(B,)`` → ``(B, d)`` or ``(B, 2d)`` (learned variance).
+
+        .. math:: \text{out} = c_t\,x_t \;\big[\,\Vert\, r_t \mathbf 1_d\big]
+        """
         out = self.coef.to(x.dtype)[t][:, None] * x  # (B, d)
         if self.learned_variance:
             r = self.var_channel.to(x.dtype)[t][:, None].expand_as(x)  # (B, d)

@@ -77,8 +77,14 @@ def _scale(base: float, per_dim: bool, dims: int) -> float:
 
 
 def covariance_spectrum(x0: Any) -> np.ndarray:
-    """Eigenvalues ``(D,)`` of the data covariance (ddof = 0), clipped at 0; via the Gram
-    matrix when n < D. Zero-variance directions (constant pixels) add nothing."""
+    r"""Eigenvalues ``(D,)`` of the data covariance (ddof = 0), clipped at 0; via the Gram
+    matrix when n < D. Zero-variance directions (constant pixels) add nothing.
+
+    .. math:: \lambda_k = \operatorname{eig}_k\Big(\tfrac1n\sum_i (x_i-\bar x)(x_i-\bar x)^\top
+              \Big) \ge 0
+
+    ``x0``: ``(n, ...)``, flattened to ``(n, D)``; eigenvalues in squared data units.
+    """
     x = _as_data(x0)
     xc = x - x.mean(axis=0)  # (n, D)
     n, dims = xc.shape
@@ -88,7 +94,11 @@ def covariance_spectrum(x0: Any) -> np.ndarray:
 
 
 def gaussian_information(schedule: NoiseSchedule, spectrum: Any) -> np.ndarray:
-    r"""I_G(x_0; x_t) = ½ Σ_k log(1 + λ_k SNR_t) for t = 1 … T, nats, shape ``(T,)``."""
+    r"""I_G(x_0; x_t) for t = 1 … T, nats, shape ``(T,)``; ``spectrum``: eigenvalues ``(D,)``.
+
+    .. math:: I_G(x_0; x_t) = \tfrac12 \sum_k \log\big(1 + \lambda_k\,\mathrm{SNR}_t\big),
+              \qquad \mathrm{SNR}_t = \bar\alpha_t / (1 - \bar\alpha_t)
+    """
     schedule = _check_schedule(schedule)
     lam = np.asarray(spectrum, dtype=np.float64).reshape(-1)
     if lam.size == 0 or np.any(~np.isfinite(lam)) or np.any(lam < 0):
@@ -126,6 +136,8 @@ def posterior_kl_curve(
     schedule: NoiseSchedule, x0: Any, *, base: float = math.e, per_dim: bool = False
 ) -> np.ndarray:
     r"""L^lin_{t−1} = I_G(x_0; x_{t−1}) − I_G(x_0; x_t) for t = 2 … T, shape ``(T − 1,)``.
+
+    .. math:: L^\mathrm{lin}_{t-1} = I_G(x_0; x_{t-1}) - I_G(x_0; x_t)
 
     The posterior KL terms of eq. (19) under the best linear Gaussian reverse model
     (module notes); same ``base`` / ``per_dim`` as :func:`marginal_kl_curve`.
@@ -166,7 +178,13 @@ def kl_curves(
     schedule: NoiseSchedule, x0: Any, *, base: float = 2.0, per_dim: bool = True,
     spectrum: Any = None,
 ) -> KLCurves:
-    """:class:`KLCurves` of ``schedule`` on data ``x0`` (default bits per dimension).
+    r""":class:`KLCurves` of ``schedule`` on data ``x0`` ``(n, ...)`` (default bits per dimension).
+
+    .. math:: \text{marginal}_t = \mathbb E\,\mathrm{KL}(q(x_t|x_0)\,\|\,\mathcal N(0,I)),\quad
+              \text{information}_t = I_G(x_0;x_t),\quad
+              \text{posterior}_t = I_G(x_0;x_{t-1}) - I_G(x_0;x_t)
+
+    each divided by :math:`\ln b` (``base``) and by D when ``per_dim``.
 
     ``spectrum`` (the :func:`covariance_spectrum` of ``x0``) may be passed to reuse it across
     schedules; it is computed from ``x0`` otherwise.

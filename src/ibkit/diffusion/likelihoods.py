@@ -25,7 +25,11 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 
 def sum_dims(x: torch.Tensor) -> torch.Tensor:
-    """Sum over every axis but the first: ``(B, ...) → (B,)``."""
+    r"""Sum over every axis but the first: ``(B, ...) → (B,)`` (per-example nats from
+    elementwise nats).
+
+    .. math:: y_b = \sum_{d} x_{b,d}
+    """
     return x.reshape(x.shape[0], -1).sum(dim=1)
 
 

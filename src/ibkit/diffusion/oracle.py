@@ -111,7 +111,11 @@ def linear_reverse_terms(
 
 @dataclass(frozen=True, eq=False)
 class GaussianOracle:
-    """Closed forms for x_0 ~ N(0, s² I_d) (nats; arrays indexed by ``t − 1`` unless noted).
+    r"""Closed forms for x_0 ~ N(0, s² I_d) (nats; arrays indexed by ``t − 1`` unless noted).
+
+    .. math:: v_t = \bar\alpha_t s^2 + 1 - \bar\alpha_t,\quad
+              I(x_0; x_t) = \tfrac d2 \log(1 + s^2\,\mathrm{SNR}_t),\quad
+              h(x_0) + \mathrm{KL}(q(x_T)\,\|\,\mathcal N(0, I)) = \min L
 
     Attributes
     ----------
@@ -147,10 +151,11 @@ class GaussianOracle:
     total: float
 
     def information_terms(self) -> np.ndarray:
-        """``[L_0, …, L_T]`` built from mutual informations alone (the other route to ``terms``).
+        r"""``[L_0, …, L_T]`` ``(T+1,)`` nats, built from mutual informations alone (the other
+        route to ``terms``).
 
-        ``L_0 = h(x_0) − I(x_0;x_1)``, ``L_{t−1} = I(x_0;x_{t−1}) − I(x_0;x_t)``,
-        ``L_T = I(x_0;x_T) + KL(q(x_T) ‖ N(0, I))``.
+        .. math:: L_0 = h(x_0) - I(x_0;x_1),\quad L_{t-1} = I(x_0;x_{t-1}) - I(x_0;x_t),\quad
+                  L_T = I(x_0;x_T) + \mathrm{KL}(q(x_T)\,\|\,\mathcal N(0, I))
         """
         info = self.mutual_information
         return np.concatenate(
@@ -158,7 +163,11 @@ class GaussianOracle:
         )
 
     def fixed_variance_terms(self, variance: str = "fixed_small") -> np.ndarray:
-        """Terms ``(T+1,)`` with the optimal mean but DDPM's fixed β̃_t or β_t variance.
+        r"""Terms ``(T+1,)`` (nats) with the optimal mean but DDPM's fixed β̃_t or β_t variance.
+
+        .. math:: L_{t-1} = \tfrac d2\Big[\log\frac{\sigma_t^2}{\tilde\beta_t}
+                  + \frac{\tilde\beta_t + \mathbb E(\tilde\mu_t - a_t x_t)^2}{\sigma_t^2}
+                  - 1\Big],\qquad \sigma_t^2 \in \{\tilde\beta_t, \beta_t\}
 
         ``fixed_small`` uses β̃_t with β̃_1 clipped to β̃_2 (as :class:`~ibkit.diffusion.DDPM`).
         """

@@ -255,7 +255,9 @@ def available_schedules() -> list[str]:
 
 
 def get_schedule(name: str, T: int = 1000, **kwargs: Any) -> NoiseSchedule:
-    """The :class:`NoiseSchedule` of the named schedule with ``T`` steps.
+    r"""The :class:`NoiseSchedule` of the named schedule with ``T`` steps (β_t: shape ``(T,)``).
+
+    .. math:: \alpha_t = 1 - \beta_t, \qquad \bar\alpha_t = \prod_{s=1}^{t} \alpha_s
 
     Parameters
     ----------

@@ -26,7 +26,10 @@ __all__ = ["VLBTerms", "vlb_terms"]
 
 @dataclass(frozen=True, eq=False)
 class VLBTerms:
-    """Per-example bound terms.
+    r"""Per-example bound terms (nats), their sum the bound on −log p(x_0).
+
+    .. math:: L = L_0 + \sum_{t=2}^{T} L_{t-1} + L_T,\qquad
+              \text{bits/dim} = L / (D \ln 2)
 
     Attributes
     ----------
@@ -59,17 +62,27 @@ class VLBTerms:
         return self.bits_per_dim.sum(axis=1)
 
     def mean(self, *, bits_per_dim: bool = False) -> np.ndarray:
-        """Mean of each term over examples, ``(T + 1,)``."""
+        r"""Mean of each term over examples, ``(T + 1,)`` (nats or bits/dim).
+
+        .. math:: \bar L_k = \tfrac1n \sum_i L_{k,i}
+        """
         return (self.bits_per_dim if bits_per_dim else self.nats).mean(axis=0)
 
     def stderr(self, *, bits_per_dim: bool = False) -> np.ndarray:
-        """Standard error of each term's mean over examples, ``(T + 1,)`` (0 for n = 1)."""
+        r"""Standard error of each term's mean over examples, ``(T + 1,)`` (0 for n = 1).
+
+        .. math:: \mathrm{SE}_k = s_k / \sqrt n, \quad s_k^2 = \tfrac1{n-1}\sum_i
+                  (L_{k,i} - \bar L_k)^2
+        """
         values = self.bits_per_dim if bits_per_dim else self.nats
         n = values.shape[0]
         return values.std(axis=0, ddof=1) / math.sqrt(n) if n > 1 else np.zeros(values.shape[1])
 
     def total(self, *, bits_per_dim: bool = False) -> tuple[float, float]:
-        """``(mean, standard error)`` of the whole bound over examples."""
+        r"""``(mean, standard error)`` of the whole bound over examples (nats or bits/dim).
+
+        .. math:: \bar L = \tfrac1n \sum_i \sum_k L_{k,i}, \qquad \mathrm{SE} = s/\sqrt n
+        """
         values = self.total_bits_per_dim if bits_per_dim else self.total_nats
         n = values.size
         se = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
@@ -108,6 +121,11 @@ def vlb_terms(
     callback: Callable[[int, int], None] | None = None,
 ) -> VLBTerms:
     r"""Every bound term L_0 … L_T for every example of ``x0``, batched over examples and t.
+
+    .. math:: L_{t-1,i} = \mathrm{KL}\big(q(x_{t-1}|x_t,x_{0,i})\,\|\,p_\theta(x_{t-1}|x_t)\big),
+              \quad x_t = \sqrt{\bar\alpha_t}\,x_{0,i} + \sqrt{1-\bar\alpha_t}\,\varepsilon
+
+    (one noise draw ε per example and t; L_0 the decoder NLL, L_T the analytic prior KL).
 
     Parameters
     ----------

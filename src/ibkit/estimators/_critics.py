@@ -41,11 +41,12 @@ class SeparableCritic(nn.Module):
         self.h = _mlp(dy, hidden, layers, embed)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        r"""Scores ``(B, B)``, :math:`S_{ij} = g(x_i)^\top h(y_j)`; ``x (B, dx)``, ``y (B, dy)``."""
         return self.g(x) @ self.h(y).T  # (B, embed) @ (embed, B) -> (B, B)
 
 
 class ConcatCritic(nn.Module):
-    """Concatenated critic ``T(x, y) = f([x, y])`` evaluated on all ``B²`` pairs."""
+    r"""Concatenated critic :math:`T(x, y) = f([x, y])` evaluated on all ``B²`` pairs."""
 
     def __init__(self, dx: int, dy: int, *, hidden: int = 128, layers: int = 2, embed: int = 32):
         super().__init__()
@@ -53,6 +54,7 @@ class ConcatCritic(nn.Module):
         self.f = _mlp(dx + dy, hidden, layers, 1)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        r"""Scores ``(B, B)``, :math:`S_{ij} = f([x_i, y_j])`; ``x (B, dx)``, ``y (B, dy)``."""
         b = x.shape[0]
         xx = x.unsqueeze(1).expand(b, b, x.shape[1])  # (B, B, dx): x_i in row i
         yy = y.unsqueeze(0).expand(b, b, y.shape[1])  # (B, B, dy): y_j in column j
@@ -97,7 +99,13 @@ def bound_value(scores: torch.Tensor, method: str, *, clip: float = 5.0) -> torc
 def training_loss(
     scores: torch.Tensor, method: str, *, clip: float, ema: dict[str, torch.Tensor], rate: float
 ) -> torch.Tensor:
-    """The loss whose gradient trains the critic (the negative bound, with two exceptions).
+    r"""The loss (scalar, nats) whose gradient trains the critic (the negative bound, with two
+    exceptions); ``scores``: ``(B, B)``.
+
+    .. math::
+        \mathcal L_{\rm MINE} = -\Big(\mathbb E_p[T] - \frac{\mathbb E_q[e^T]}{m}\Big),\quad
+        \mathcal L_{\rm JS} = \mathbb E_p[\mathrm{softplus}(-T)]
+        + \mathbb E_q[\mathrm{softplus}(T)],\quad \mathcal L = -I_{\rm bound}\ \text{otherwise}
 
     MINE replaces the biased gradient of ``log E_q[e^T]`` by ``∇E_q[e^T] / m`` with ``m`` a moving
     average of ``E_q[e^T]`` (Belghazi et al. 2018, §3.2); the JS critic maximises the

@@ -33,7 +33,10 @@ def _leafsize(dim: int, *, counting: bool) -> int:
 def kth_neighbors(
     points: np.ndarray, k: int, *, workers: int = -1
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Max-norm distances ``(n,)`` to the k-th nearest other point, and neighbour ids ``(n, k)``."""
+    r"""Max-norm distances ``(n,)`` to the k-th nearest other point, and neighbour ids ``(n, k)``.
+
+    .. math:: \epsilon_i = \|z_i - z_{(k)}\|_\infty, \qquad \|z\|_\infty = \max_d |z_d|
+    """
     tree = cKDTree(points, leafsize=_leafsize(points.shape[1], counting=False), balanced_tree=False)
     order = tree.indices  # (n,): query in the tree's leaf order, for memory locality
     dist, idx = np.empty((points.shape[0], k + 1)), np.empty((points.shape[0], k + 1), np.intp)
@@ -77,7 +80,10 @@ def _count_sorted(v: np.ndarray, r: np.ndarray, strict: bool) -> np.ndarray:
 def count_within(
     points: np.ndarray, r: np.ndarray, *, strict: bool, workers: int = -1
 ) -> np.ndarray:
-    """Number of points within max-norm distance ``r_i`` of each point (itself included).
+    r"""Number of points within max-norm distance ``r_i`` of each point (itself included).
+
+    .. math:: c_i = \#\{j : \|p_j - p_i\|_\infty < r_i\}\ (\text{strict}),\qquad
+              c_i = \#\{j : \|p_j - p_i\|_\infty \le r_i\}
 
     Parameters
     ----------

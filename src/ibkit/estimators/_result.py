@@ -13,7 +13,10 @@ Z95 = 1.959963984540054  # standard normal 97.5 % quantile
 
 @dataclass(frozen=True)
 class MIEstimate:
-    """An estimate of I(X;Y) from samples, in units of ``base`` (2: bits, e: nats).
+    r"""An estimate of I(X;Y) from samples, in units of ``base`` (2: bits, e: nats).
+
+    .. math:: \hat I \approx \mathbb E_{p(x,y)} \log_b \frac{p(x,y)}{p(x)\,p(y)}, \qquad
+              \mathrm{ci} = \hat I \pm 1.96\,\mathrm{se}\ \text{(asymptotic, where given)}
 
     ``stderr`` is the standard error where the method gives one (``nan`` otherwise), ``ci`` a
     ``(low, high)`` interval where the method gives one (``None`` otherwise); ``diagnostics``
@@ -39,7 +42,10 @@ class MIEstimate:
 
 @dataclass(frozen=True)
 class EntropyEstimate:
-    """An estimate of H(X) (discrete) or h(X) (differential) from samples, in units of ``base``."""
+    r"""An estimate of H(X) (discrete) or h(X) (differential) from samples, in units of ``base``.
+
+    .. math:: H(X) = -\sum_x p(x) \log_b p(x), \qquad h(X) = -\int p(x) \log_b p(x)\,dx
+    """
 
     value: float
     stderr: float

@@ -92,5 +92,8 @@ def check_k(k: Any, n: int) -> int:
 
 
 def to_base(nats: float, base: float) -> float:
-    """Convert a value in nats into units of ``base`` (2: bits, e: nats)."""
+    r"""Convert a value in nats into units of ``base`` (2: bits, e: nats).
+
+    .. math:: v_b = v_\mathrm{nats} / \ln b
+    """
     return float(nats) / math.log(check_base(base))

@@ -28,7 +28,13 @@ def _edges(column: np.ndarray, bins: int | str, strategy: str) -> np.ndarray:
 
 
 def bin_samples(samples: np.ndarray, *, bins: Any = "fd", strategy: str = "uniform") -> np.ndarray:
-    """Replace each value by the index of its bin; returns integer codes of shape ``(n, d)``.
+    r"""Replace each value by the index of its bin; returns integer codes of shape ``(n, d)``.
+
+    .. math:: c_{ij} = b \iff e_{j,b} \le x_{ij} < e_{j,b+1}
+
+    (the last bin closed on the right), with edges :math:`e_j` equal-width between
+    :math:`\min_i x_{ij}` and :math:`\max_i x_{ij}` (``"uniform"``) or the empirical quantiles
+    (``"quantile"``). Codes are unitless; a later plug-in estimate is in the caller's ``base``.
 
     Parameters
     ----------

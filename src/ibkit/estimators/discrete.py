@@ -29,7 +29,10 @@ DISCRETE_METHODS = ("plugin", "miller-madow", "grassberger")
 
 
 def symbols(samples: np.ndarray) -> np.ndarray:
-    """Map each row of ``samples`` (n, d) to an integer symbol in ``0..m-1``, shape ``(n,)``."""
+    """Map each row of ``samples`` (n, d) to an integer symbol in ``0..m-1``, shape ``(n,)``.
+
+    Equal rows get equal symbols (sorted order of the distinct rows); no formula applies.
+    """
     if samples.shape[1] == 1:
         return np.unique(samples[:, 0], return_inverse=True)[1].reshape(-1)
     return np.unique(samples, axis=0, return_inverse=True)[1].reshape(-1)

@@ -41,7 +41,13 @@ MAX_RELIABLE_DIM = 10  # above this joint dimension k-NN estimates are warned ab
 def prepare(
     samples: np.ndarray, *, standardize: bool, jitter: float, rng: np.random.Generator
 ) -> np.ndarray:
-    """Optionally scale each feature to unit variance, then add uniform noise of ``jitter``·scale.
+    r"""Optionally scale each feature to unit variance, then add uniform noise of ``jitter``·scale.
+
+    .. math:: x'_{ij} = \frac{x_{ij} - \bar x_j}{s_j} + \text{jitter}\cdot u_{ij},\quad
+              u_{ij}\sim\mathcal U[0, 1)
+
+    (without ``standardize``: :math:`x'_{ij} = x_{ij} + \text{jitter}\,s_j\,u_{ij}`);
+    :math:`s_j` the feature's standard deviation (1 if constant). Shape ``(n, d)`` kept.
 
     The noise (relative to each feature's standard deviation, 1 for a constant feature) breaks
     ties between repeated values, which the strict inequalities of KSG cannot handle.
@@ -112,7 +118,15 @@ def kl_entropy_nats(
 def ksg_mi_nats(
     x: np.ndarray, y: np.ndarray, *, k: int, algorithm: int = 1, workers: int = -1
 ) -> tuple[float, float, dict]:
-    """KSG estimate of I(X;Y) in nats from prepared samples ``x (n, dx)``, ``y (n, dy)``.
+    r"""KSG estimate of I(X;Y) in nats from prepared samples ``x (n, dx)``, ``y (n, dy)``.
+
+    .. math::
+        \hat I^{(1)} = \psi(k) - \langle \psi(n_x + 1) + \psi(n_y + 1)\rangle + \psi(N),\qquad
+        \hat I^{(2)} = \psi(k) - \tfrac1k - \langle \psi(n_x) + \psi(n_y)\rangle + \psi(N)
+
+    with :math:`n_x, n_y` the marginal neighbour counts (self excluded) within the max-norm
+    distance :math:`\epsilon_i` to the k-th joint neighbour (strictly, algorithm 1) or within
+    :math:`\epsilon_{x,i}/2, \epsilon_{y,i}/2` (algorithm 2) (Kraskov et al. 2004, eqs. 8, 9).
 
     Returns ``(I, stderr, diagnostics)``. ``stderr`` is the standard deviation of the
     per-sample terms over :math:`\\sqrt N`, a rough scale only (the terms are correlated).

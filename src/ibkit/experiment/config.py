@@ -167,7 +167,15 @@ class RDConfig(Config):
         self._set("betas", betas)
 
     def beta_grid(self) -> np.ndarray | None:
-        """The β values to sweep, or ``None`` for ``rd_curve``'s automatic range."""
+        r"""The β values ``(n,)`` to sweep (nats per unit distortion), or ``None`` for
+        ``rd_curve``'s automatic range.
+
+        .. math:: \beta_i = \beta_{\min} (\beta_{\max}/\beta_{\min})^{i/(n-1)}
+                  \ (\beta_{\min} > 0), \qquad
+                  \beta_i = \beta_{\min} + (\beta_{\max} - \beta_{\min})\, i/(n-1)
+
+        (an explicit ``betas`` list is returned as is).
+        """
         if self.betas is not None:
             return np.asarray(self.betas, dtype=np.float64)
         if self.beta_min is None or self.beta_max is None:

@@ -25,8 +25,12 @@ KL_DATA = ("digits", "dsprites", "gaussian")
 
 
 def kl_curve_data(name: str, n_examples: int, seed: int = 0) -> np.ndarray:
-    """``(n, D)`` float64 data for :func:`run_kl_curves`: digits or dSprites in [−1, 1]
-    (D = 64 or 4096), or standard Gaussian vectors (D = 64)."""
+    r"""``(n, D)`` float64 data for :func:`run_kl_curves`: digits or dSprites in [−1, 1]
+    (D = 64 or 4096), or standard Gaussian vectors (D = 64).
+
+    .. math:: x = 2u - 1,\ u \in [0, 1]\ \text{(images)}, \qquad
+              x \sim \mathcal N(0, I_{64})\ \text{(gaussian)}
+    """
     from ..datasets import ProceduralDSprites, digits_images
 
     check_choice(name, "data", KL_DATA)

@@ -80,7 +80,15 @@ def _load(section: DiffusionDataSection) -> tuple[np.ndarray, str, int]:
 
 
 def prepare_diffusion_data(section: DiffusionDataSection) -> DiffusionData:
-    """Load (or generate) the data of ``section`` and split it with a seeded permutation."""
+    r"""Load (or generate) the data of ``section`` and split it with a seeded permutation.
+
+    .. math:: x = 2u - 1 \in [-1, 1], \qquad
+              u = \frac{1}{f^2} \sum_{a,b < f} \mathrm{img}_{fi + a,\, fj + b}\ \text{(dSprites)}
+
+    for the built-in images (digits: u = grey level / 16, 17 levels; dSprites: f × f block
+    means, f² + 1 levels, ``bins`` set to match); toy 2-D and user data are used as given.
+    Arrays are float32 ``(n, *shape)`` with ``round(val_fraction · n)`` validation rows.
+    """
     x, decoder, bins = _load(section)
     order = np.random.default_rng(section.seed).permutation(len(x))
     n_val = round(section.val_fraction * len(x))
@@ -215,7 +223,12 @@ def _summary(result: Any, model: Any, data: DiffusionData, started: float) -> di
 
 
 def draw_samples(model: Any, n: int, *, seed: int, clip: bool) -> np.ndarray:
-    """``n`` ancestral samples on the model's device, as float32 NumPy ``(n, *data_shape)``."""
+    r"""``n`` ancestral samples on the model's device, as float32 NumPy ``(n, *data_shape)``.
+
+    .. math:: x_T \sim \mathcal N(0, I), \quad x_{t-1} \sim p_\theta(x_{t-1}|x_t)
+
+    (see :meth:`~ibkit.diffusion.DDPM.sample`; in the data's units, [−1, 1] for images).
+    """
     import torch
 
     gen = torch.Generator().manual_seed(seed)

@@ -133,7 +133,14 @@ def cluster_digits(
     seed: int = 0,
     n_samples: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Cluster the digits with IB, DIB, aIB, sIB and k-means; score each against the classes.
+    r"""Cluster the digits with IB, DIB, aIB, sIB and k-means; score each against the classes.
+
+    .. math:: \mathrm{acc} = \max_{\sigma} \frac{1}{n} \sum_i [\sigma(t_i) = y_i], \quad
+              \mathrm{NMI} = \frac{I(T;C)}{\tfrac12 (H(T) + H(C))}, \quad
+              I(T;Y) = \sum_{t,y} p(t,y) \log_2 \frac{p(t,y)}{p(t)\,p(y)}
+
+    (C the digit class, Y the pixel; IB and DIB minimise
+    :math:`H(T) - \alpha H(T|X) - \beta I(T;Y)` with α = 1 and α = 0, β multiplying I(T;Y)).
 
     Parameters
     ----------

@@ -29,7 +29,13 @@ LN2 = math.log(2.0)
 
 
 def sweep_row(beta: float, summary: dict[str, Any]) -> dict[str, float]:
-    """The sweep table's row for one finished run (eval metrics, else the last train row)."""
+    r"""The sweep table's row for one finished run (eval metrics, else the last train row).
+
+    .. math:: I_\mathrm{bits} = I_\mathrm{nats} / \ln 2
+
+    for the VIB's ``I_ZY_lower_bound`` and ``H_Y``; ``rate_bits`` and ``distortion_bits`` are
+    copied (β multiplies the rate in the trained loss D + βR).
+    """
     m = summary.get("eval") or summary.get("train") or {}
     row = {"beta": beta, "rate_bits": m.get("rate_bits", math.nan),
            "distortion_bits": m.get("distortion_bits", math.nan)}
@@ -48,7 +54,11 @@ def run_beta_sweep(
     config: TrainRunConfig, betas: Sequence[float], out: str | Path, *,
     progress: bool | None = None, plots: bool = True,
 ) -> list[dict[str, float]]:
-    """Train ``config`` once per β in ``betas`` under ``out``; write ``sweep.csv`` and a plot.
+    r"""Train ``config`` once per β in ``betas`` under ``out``; write ``sweep.csv`` and a plot.
+
+    .. math:: \min_\theta\ D(\theta) + \beta R(\theta) \quad \text{for each } \beta
+
+    (β dimensionless, R and D reported in bits).
 
     Returns the table's rows (one per β, in the order given).
     """

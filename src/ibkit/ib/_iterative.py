@@ -85,7 +85,11 @@ class IBState:
 
 
 def marginal_and_decoder(state: IBState, encoder: Array) -> tuple[Array, Array]:
-    """p(t) of shape (n_t,) and p(y|t) of shape (n_t, n_y) (p(y) for unused clusters)."""
+    r"""p(t) of shape (n_t,) and p(y|t) of shape (n_t, n_y) (p(y) for unused clusters).
+
+    .. math:: p(t) = \sum_x p(x)\,p(t|x), \qquad
+              p(y|t) = \frac{1}{p(t)} \sum_x p(x, y)\,p(t|x)
+    """
     xp = state.xp
     marginal = state.px @ encoder  # (n_t,)
     joint_ty = encoder.T @ state.pxy  # (n_t, n_y)
@@ -259,12 +263,17 @@ def run_iterations(
     max_iter: int,
     monitor: Monitor | None = None,
 ) -> tuple[Array, Array, Array, int, bool]:
-    """Iterate eq. 16 from ``encoder`` (n_x, n_t) until no entry moves by more than ``tol``
+    r"""Iterate eq. 16 from ``encoder`` (n_x, n_t) until no entry moves by more than ``tol``
     in one iteration (tested every ``CHECK_EVERY`` iterations and at ``max_iter``), or until
     ``monitor`` (called at those tests) returns True.
 
     Returns the encoder (n_x, n_t), p(t) (n_t,), p(y|t) (n_t, n_y), the iterations and
     whether the stopping rule was met.
+
+    .. math:: p(t|x) \propto \exp\big((\log p(t) - \beta D_{KL}[p(y|x)\,\|\,p(y|t)])
+              / \alpha\big)
+
+    (α = 0: the argmax; KL in nats, β multiplies it).
     """
     run = _run_numpy if state.numpy else _run_generic
     return run(state, encoder, beta, alpha, tol, max_iter, monitor)
@@ -273,7 +282,13 @@ def run_iterations(
 def information_terms(
     state: IBState, encoder: Array, marginal: Array | None = None, decoder: Array | None = None
 ) -> tuple[float, float, float]:
-    """(I(X;T), I(T;Y), H(T)) in nats for the encoder p(t|x) (p(t), p(y|t) if known)."""
+    r"""(I(X;T), I(T;Y), H(T)) in nats for the encoder p(t|x) ``(n_x, n_t)`` (p(t), p(y|t) if
+    known).
+
+    .. math:: I(X;T) = \sum_{x,t} p(x)\,p(t|x) \log\frac{p(t|x)}{p(t)},\quad
+              I(T;Y) = \sum_{t,y} p(t)\,p(y|t) \log\frac{p(y|t)}{p(y)},\quad
+              H(T) = -\sum_t p(t) \log p(t)
+    """
     xp = state.xp
     if marginal is None or decoder is None:
         marginal, decoder = marginal_and_decoder(state, encoder)
@@ -288,10 +303,16 @@ def information_terms(
 
 
 def objective_nats(i_xt: float, i_ty: float, h_t: float, beta: float, alpha: float) -> float:
-    """H(T) - α H(T|X) - β I(T;Y), with H(T|X) = H(T) - I(X;T)."""
+    r"""H(T) - α H(T|X) - β I(T;Y), with H(T|X) = H(T) - I(X;T), in nats.
+
+    .. math:: \mathcal L = H(T) - \alpha\,(H(T) - I(X;T)) - \beta\, I(T;Y)
+    """
     return h_t - alpha * (h_t - i_xt) - beta * i_ty
 
 
 def random_encoder(n_x: int, n_t: int, rng: np.random.Generator) -> np.ndarray:
-    """A random soft encoder p(t|x) (rows from a flat Dirichlet)."""
+    r"""A random soft encoder p(t|x) ``(n_x, n_t)`` (rows from a flat Dirichlet).
+
+    .. math:: p(\cdot|x) \sim \mathrm{Dir}(\mathbf 1_{n_t})\ \text{independently for each } x
+    """
     return rng.dirichlet(np.ones(n_t), size=n_x)

@@ -11,7 +11,13 @@ __all__ = ["IBSolution"]
 
 @dataclass(frozen=True)
 class IBSolution:
-    """A stationary point of the (generalised) IB functional. Information in units of ``base``.
+    r"""A stationary point of the (generalised) IB functional. Information in units of ``base``.
+
+    .. math:: \mathcal L = H(T) - \alpha H(T|X) - \beta I(T;Y), \qquad
+              p(t|x) \propto \exp\big((\log p(t) - \beta D_{KL}[p(y|x)\,\|\,p(y|t)])
+              / \alpha\big)
+
+    (β dimensionless, multiplying the relevance I(T;Y); the KL in nats).
 
     Attributes
     ----------

@@ -75,7 +75,8 @@ class AgglomerativeIBResult:
     def labels(self, n_clusters: int) -> np.ndarray:
         """Hard partition with ``n_clusters`` clusters, shape ``(n_x,)``, values ``0..k-1``.
 
-        Clusters are numbered by their smallest member (x = 0 is always in cluster 0).
+        Clusters are numbered by their smallest member (x = 0 is always in cluster 0). No
+        formula: the partition left after the first ``n_x − n_clusters`` merges.
         """
         n = self.n_x
         k = check_int(n_clusters, "n_clusters", minimum=1)

@@ -34,7 +34,10 @@ __all__ = ["IBBatchSolution", "information_bottleneck_batch"]
 
 @dataclass(frozen=True)
 class IBBatchSolution:
-    """Stationary points of the (generalised) IB functional for B values of β.
+    r"""Stationary points of the (generalised) IB functional for B values of β.
+
+    .. math:: \mathcal L_b = H(T) - \alpha H(T|X) - \beta_b I(T;Y), \qquad
+              p(t|x) \propto \exp\big((\log p(t) - \beta_b D_{KL}[p(y|x)\|p(y|t)])/\alpha\big)
 
     Attributes
     ----------

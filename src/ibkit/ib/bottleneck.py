@@ -55,7 +55,12 @@ def solve_from(
     base: float,
     monitor: Monitor | None = None,
 ) -> IBSolution:
-    """Iterate from each start (validated inputs) and keep the lowest objective."""
+    r"""Iterate from each start (validated inputs) and keep the lowest objective.
+
+    .. math:: p^*(t|x) = \arg\min_{\text{starts}}\ H(T) - \alpha H(T|X) - \beta I(T;Y)
+
+    ``starts``: encoders ``(n_x, n_t)``; information terms of the result in units of ``base``.
+    """
     best: tuple[float, tuple[Array, Array, Array, int, bool], tuple[float, float, float]] | None
     best = None
     for start in starts:

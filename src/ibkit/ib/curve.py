@@ -29,7 +29,11 @@ Callback = Callable[[int, int, IBSolution], None]
 
 @dataclass(frozen=True)
 class Bifurcation:
-    """Where the number of distinct clusters grows along a forward-annealed curve."""
+    """Where the number of distinct clusters grows along a forward-annealed curve.
+
+    ``beta`` is the dimensionless trade-off β (multiplying I(T;Y)) of the split; ``n_before``,
+    ``n_after`` the :func:`count_clusters` below and above it.
+    """
 
     beta: float  # first β (after refinement) at which the annealed solution splits
     n_before: int
@@ -38,7 +42,14 @@ class Bifurcation:
 
 @dataclass(frozen=True)
 class IBCurve:
-    """An annealed IB curve: arrays of shape ``(n_points,)``, sorted by increasing β."""
+    r"""An annealed IB curve: arrays of shape ``(n_points,)``, sorted by increasing β.
+
+    .. math:: \text{objective} = H(T) - \alpha H(T|X) - \beta I(T;Y)
+
+    ``I_XT``, ``I_TY``, ``H_T`` and ``objective`` are in units of ``base`` (2: bits);
+    ``n_effective`` counts the distinct clusters at each β; ``encoders`` (optional) holds each
+    p(t|x) of shape ``(n_x, n_clusters)``.
+    """
 
     beta: np.ndarray
     I_XT: np.ndarray
@@ -53,6 +64,7 @@ class IBCurve:
     encoders: tuple[Array, ...] | None = field(default=None, repr=False)
 
     def columns(self) -> dict[str, np.ndarray]:
+        """The per-β arrays ``(n_points,)`` by name (``beta``, ``I_XT``, ... ``objective``)."""
         return {
             "beta": self.beta,
             "I_XT": self.I_XT,
@@ -63,18 +75,26 @@ class IBCurve:
         }
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-able lists of :meth:`columns` plus ``n_clusters``, ``alpha``, ``base``, splits."""
         out: dict[str, Any] = {k: v.tolist() for k, v in self.columns().items()}
         out.update(n_clusters=self.n_clusters, alpha=self.alpha, base=self.base)
         out["bifurcations"] = [vars(b) for b in self.bifurcations]
         return out
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`columns` to ``path`` (atomic), one row per β; returns the path."""
         return write_csv(path, self.columns())
 
 
 def count_clusters(solution: IBSolution, *, merge_tol: float = 1e-3, min_mass: float = 1e-8) -> int:
-    """Distinct clusters: used ones (p(t) > ``min_mass``) whose decoders p(y|t) differ by more
-    than ``merge_tol`` (max-norm) from every earlier distinct one."""
+    r"""Distinct clusters: used ones (p(t) > ``min_mass``) whose decoders p(y|t) differ by more
+    than ``merge_tol`` (max-norm) from every earlier distinct one.
+
+    .. math:: n = \#\{t : p(t) > m,\ \max_y |p(y|t) - p(y|t')| > \epsilon\
+              \forall\,\text{earlier distinct } t'\}
+
+    ``solution.marginal``: ``(n_t,)``; ``solution.decoder``: ``(n_t, n_y)``.
+    """
     marginal = to_numpy(solution.marginal)
     decoder = to_numpy(solution.decoder)
     distinct: list[np.ndarray] = []
@@ -149,6 +169,11 @@ def ib_curve(
     callback: Callback | None = None,
 ) -> IBCurve:
     r"""Trace the IB curve (I(X;T), I(T;Y)) by deterministic annealing over β.
+
+    At each β of the grid it solves (eq. 13 for α = 1; β multiplies I(T;Y), in bits with
+    ``base=2``)
+
+    .. math:: \min_{p(t|x)}\ H(T) - \alpha H(T|X) - \beta I(T;Y)
 
     Forward annealing starts from the trivial one-cluster solution at the smallest β and
     warm-starts each β from the previous encoder with a small multiplicative perturbation,

@@ -91,7 +91,13 @@ class InformationBottleneck(TransformerMixin, BaseEstimator):
         return tags
 
     def fit(self, X: Any, y: Any = None) -> InformationBottleneck:
-        """Fit the IB encoder to the count matrix ``X`` (rows x, columns y)."""
+        r"""Fit the IB encoder to the count matrix ``X`` ``(n_samples, n_features)`` (rows x,
+        columns y), read as the joint pmf :math:`p(x, y) = X_{xy} / \sum X`.
+
+        .. math:: \min_{p(t|x)}\ H(T) - \alpha H(T|X) - \beta I(T;Y)
+
+        β multiplies the relevant information I(T;Y); ``I_XT_``, ``I_TY_`` are in bits.
+        """
         counts = validate_data(self, X, dtype=np.float64)
         check_non_negative(counts, "InformationBottleneck.fit")
         solution = information_bottleneck(
@@ -113,7 +119,14 @@ class InformationBottleneck(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Any) -> np.ndarray:
-        """p(t|x) for each count row of ``X`` (eq. 14 with the fitted p(t), p(y|t))."""
+        r"""p(t|x) ``(n_samples, n_clusters)`` for each count row of ``X`` (eq. 14 with the
+        fitted p(t), p(y|t)).
+
+        .. math:: p(t|x) \propto \exp\Big(\frac{\log p(t) - \beta\,
+                  D_{KL}[p(y|x)\,\|\,p(y|t)]}{\alpha}\Big)
+
+        (KL in nats; α = 0: one-hot argmax; an all-zero row uses p(y|x) = p(y)).
+        """
         check_is_fitted(self)
         counts = validate_data(self, X, dtype=np.float64, reset=False)
         check_non_negative(counts, "InformationBottleneck.transform")
@@ -132,7 +145,10 @@ class InformationBottleneck(TransformerMixin, BaseEstimator):
         return np.exp(scaled - logsumexp(scaled, axis=1, xp=np)[:, None])
 
     def predict(self, X: Any) -> np.ndarray:
-        """The most probable cluster of each count row."""
+        r"""The most probable cluster of each count row, shape ``(n_samples,)``.
+
+        .. math:: \hat t(x) = \arg\max_t p(t|x)
+        """
         return np.argmax(self.transform(X), axis=1)
 
     def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
@@ -188,7 +204,13 @@ class SequentialIB(TransformerMixin, BaseEstimator):
         return tags
 
     def fit(self, X: Any, y: Any = None) -> SequentialIB:
-        """Cluster the rows of the count matrix ``X``."""
+        r"""Cluster the rows of the count matrix ``X`` ``(n_samples, n_features)``.
+
+        .. math:: \max_{T = f(X)} I(T;Y) \quad\text{over hard partitions with |T| =
+                  ``n_clusters``}
+
+        (the best of ``n_init`` restarts; ``I_TY_``, ``I_XT_`` in bits).
+        """
         counts = validate_data(self, X, accept_sparse="csr", dtype=np.float64)
         check_non_negative(counts, "SequentialIB.fit")
         if counts.shape[0] < self.n_clusters:
@@ -211,7 +233,13 @@ class SequentialIB(TransformerMixin, BaseEstimator):
         return self
 
     def predict(self, X: Any) -> np.ndarray:
-        """The cluster of least merge cost for each count row."""
+        r"""The cluster of least merge cost for each count row, shape ``(n_samples,)``.
+
+        .. math:: \hat t(x) = \arg\min_t\ (p(x) + p(t))\, JS_\pi\big(p(y|x), p(y|t)\big),
+                  \quad \pi = \Big(\frac{p(x)}{p(x) + p(t)}, \frac{p(t)}{p(x) + p(t)}\Big)
+
+        with p(x) the row total over the training total.
+        """
         check_is_fitted(self)
         counts = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
         check_non_negative(counts, "SequentialIB.predict")
@@ -228,7 +256,10 @@ class SequentialIB(TransformerMixin, BaseEstimator):
         return np.argmin(cost, axis=1)
 
     def transform(self, X: Any) -> np.ndarray:
-        """One-hot p(t|x) of :meth:`predict`."""
+        r"""One-hot p(t|x) of :meth:`predict`, shape ``(n_samples, n_clusters)``.
+
+        .. math:: p(t|x) = \mathbb 1[t = \hat t(x)]
+        """
         return np.eye(self.n_clusters)[self.predict(X)]
 
     def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:

@@ -18,7 +18,14 @@ __all__ = ["InformationCurves", "information_curves"]
 
 @dataclass(frozen=True)
 class InformationCurves:
-    """Annealed curves for several |T|, their upper envelope, and the I(X;Y) bound."""
+    r"""Annealed curves for several |T|, their upper envelope, and the I(X;Y) bound.
+
+    .. math:: \text{envelope} = \{(I_{XT}, I_{TY}) : \nexists\,(I'_{XT}, I'_{TY}),\
+              I'_{XT} \le I_{XT},\ I'_{TY} > I_{TY}\} \le I(X;Y)
+
+    (the Pareto front of all curves' points, arrays of equal length; values in the curves'
+    ``base`` units, as ``I_XY`` and ``H_X``).
+    """
 
     curves: dict[int, IBCurve]
     envelope_I_XT: np.ndarray
@@ -27,6 +34,7 @@ class InformationCurves:
     H_X: float
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-able form: each curve's :meth:`IBCurve.to_dict`, the envelope, I(X;Y), H(X)."""
         return {
             "curves": {str(k): c.to_dict() for k, c in self.curves.items()},
             "envelope": {"I_XT": self.envelope_I_XT.tolist(), "I_TY": self.envelope_I_TY.tolist()},

@@ -30,7 +30,15 @@ __all__ = ["GaussianIBCurve", "GaussianIBSolution", "gaussian_ib", "gaussian_ib_
 
 @dataclass(frozen=True)
 class GaussianIBSolution:
-    """The optimal Gaussian IB projection at one β. Information in units of ``base``.
+    r"""The optimal Gaussian IB projection at one β. Information in units of ``base``.
+
+    .. math:: I(X;T) = \tfrac12 \sum_{i:\,\beta > \beta_i^c}
+              \log\frac{(\beta - 1)(1 - \lambda_i)}{\lambda_i},\qquad
+              I(T;Y) = \tfrac12 \sum_{i:\,\beta > \beta_i^c} \log\frac{\beta - 1}{\beta\lambda_i}
+
+    (nats, divided by ln ``base``; Chechik et al. 2005, with
+    :math:`\alpha_i^2 = (\beta(1-\lambda_i) - 1)/\lambda_i` for
+    :math:`v_i^\top\Sigma_x v_i = 1`).
 
     Attributes
     ----------
@@ -66,7 +74,15 @@ class GaussianIBSolution:
 
 @dataclass(frozen=True)
 class GaussianIBCurve:
-    """The analytic Gaussian IB curve: arrays of shape ``(n_points,)`` sorted by increasing β.
+    r"""The analytic Gaussian IB curve: arrays of shape ``(n_points,)`` sorted by increasing β.
+
+    .. math:: I(X;T) = \tfrac12 \sum_{i:\,\beta > \beta_i^c}
+              \log\frac{(\beta - 1)(1 - \lambda_i)}{\lambda_i},\qquad
+              I(T;Y) = \tfrac12 \sum_{i:\,\beta > \beta_i^c} \log\frac{\beta - 1}{\beta\lambda_i}
+
+    (nats, divided by ln ``base``; Chechik et al. 2005, with
+    :math:`\alpha_i^2 = (\beta(1-\lambda_i) - 1)/\lambda_i` for
+    :math:`v_i^\top\Sigma_x v_i = 1`).
 
     ``critical_betas`` and ``eigenvalues`` have shape ``(n_x,)``; information in ``base`` units.
     """

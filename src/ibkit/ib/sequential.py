@@ -43,7 +43,10 @@ _BLOCK = 1 << 18  # entries of the (k, entries) scratch arrays of one block of v
 
 @dataclass(frozen=True)
 class SequentialIBResult:
-    """The best hard partition found by sIB. Information in units of ``base``.
+    r"""The best hard partition found by sIB. Information in units of ``base``.
+
+    .. math:: I(T;Y) = \sum_{t,y} p(t)\,p(y|t) \log\frac{p(y|t)}{p(y)}, \qquad
+              I(X;T) = H(T) = -\sum_t p(t)\log p(t)
 
     Attributes
     ----------

@@ -12,7 +12,12 @@ from ..exceptions import InvalidDistributionError, ShapeMismatchError
 
 
 def pmf_pair(p: Any, q: Any, *, tol: float | None, normalize: bool) -> tuple[Array, Array, Any]:
-    """Validate two pmfs over the same alphabet (last axis); batch axes broadcast."""
+    r"""Validate two pmfs over the same alphabet (last axis); batch axes broadcast.
+
+    .. math:: p_i \ge 0,\ q_i \ge 0,\ \textstyle\sum_i p_i = \sum_i q_i = 1
+
+    (within ``tol``, or rescaled with ``normalize``); shapes ``(..., n)`` and ``(..., n)``.
+    """
     try:
         xp = get_namespace(p, q)
     except TypeError:  # arrays from two libraries (e.g. NumPy and torch)
@@ -37,7 +42,12 @@ def pmf_pair(p: Any, q: Any, *, tol: float | None, normalize: bool) -> tuple[Arr
 
 
 def in_units(nats: Array, base: float, xp: Any) -> Any:
-    """Convert a value in nats to units of ``base`` and return it in the caller's type."""
+    r"""Convert a value in nats to units of ``base`` and return it in the caller's type.
+
+    .. math:: v_b = v_\mathrm{nats} / \ln b \quad (b = 2:\ \text{bits})
+
+    Any shape; the result has the shape of ``nats``.
+    """
     return to_output(nats / log_base(check_base(base)), xp)
 
 

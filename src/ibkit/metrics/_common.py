@@ -141,7 +141,11 @@ def train_test(
 
 
 def histogram_discretize(codes: np.ndarray, n_bins: int = 20) -> np.ndarray:
-    """Equal-width bins per code column (disentanglement_lib's ``histogram_discretize``).
+    r"""Equal-width bins per code column (disentanglement_lib's ``histogram_discretize``).
+
+    .. math:: c_{ij} = \min\Big(n_\mathrm{bins},\ 1 + \Big\lfloor \frac{z_{ij} - \min_i z_{ij}}
+              {w_j} \Big\rfloor\Big), \qquad w_j = \frac{\max_i z_{ij} - \min_i z_{ij}}
+              {n_\mathrm{bins}}
 
     Column j is cut into ``n_bins`` bins of equal width between its min and max
     (``numpy.histogram`` edges; a constant column gets one bin); returns ints in
@@ -183,7 +187,10 @@ def discrete_mutual_info(discrete_codes: np.ndarray, factors: np.ndarray) -> np.
 
 
 def factor_entropy(factors: np.ndarray) -> np.ndarray:
-    """Plug-in entropy of every factor column, ``(K,)`` in nats."""
+    r"""Plug-in entropy of every factor column, ``(K,)`` in nats; ``factors``: ``(n, K)``.
+
+    .. math:: \hat H(v_k) = -\sum_a \frac{n_a}{n} \ln \frac{n_a}{n}
+    """
     out = np.empty(factors.shape[1])
     for k in range(factors.shape[1]):
         counts = np.unique(factors[:, k], return_counts=True)[1]

@@ -16,7 +16,11 @@ __all__ = ["BetaVAEScores", "beta_vae_score", "compute_beta_vae_score"]
 
 @dataclass(frozen=True)
 class BetaVAEScores:
-    """Accuracy of the linear classifier that names the fixed factor."""
+    r"""Accuracy (dimensionless, in [0, 1]) of the linear classifier that names the fixed factor.
+
+    .. math:: \text{accuracy} = \frac1n \sum_i \mathbb 1[\hat k(x_i) = k_i], \quad
+              x_i = \frac1L \sum_l \lvert z^{(1)}_{il} - z^{(2)}_{il}\rvert
+    """
 
     train_accuracy: float
     eval_accuracy: float
@@ -120,9 +124,15 @@ def compute_beta_vae_score(
     batch_size: int = 64,
     seed: Any = 0,
 ) -> BetaVAEScores:
-    """β-VAE score with ``n_samples`` training points (default ``n_eval = n_samples // 2``),
+    r"""β-VAE score with ``n_samples`` training points (default ``n_eval = n_samples // 2``),
     each from ``batch_size`` fresh pairs of ``dataset`` sharing one factor; see
-    :func:`beta_vae_score`. Renders ``2 · batch_size · (n_samples + n_eval)`` observations."""
+    :func:`beta_vae_score`. Renders ``2 · batch_size · (n_samples + n_eval)`` observations.
+
+    .. math:: x = \frac{1}{L} \sum_{l=1}^{L} \lvert z^{(1)}_l - z^{(2)}_l \rvert \in
+              \mathbb{R}^d\ (L = \text{batch\_size}), \qquad \text{label } k
+
+    ``representation_fn`` maps observations ``(m, ...)`` to codes ``(m, d)``.
+    """
     n = check_int(n_samples, "n_samples", minimum=1)
     n_eval = max(n // 2, 1) if n_eval is None else check_int(n_eval, "n_eval", minimum=1)
     return _score(

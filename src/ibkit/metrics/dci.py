@@ -18,7 +18,13 @@ __all__ = ["DCIScores", "compute_dci", "dci", "dci_from_importance", "gbt_import
 
 @dataclass(frozen=True)
 class DCIScores:
-    """DCI scores; ``importance`` is the ``(d, K)`` matrix R they come from."""
+    r"""DCI scores; ``importance`` is the ``(d, K)`` matrix R they come from.
+
+    .. math:: D = \sum_j \rho_j \bigl(1 - H_K(P_{j\cdot})\bigr), \quad
+              C = \sum_k \tilde\rho_k \bigl(1 - H_d(\tilde P_{\cdot k})\bigr)
+
+    (see :func:`dci_from_importance`); all four scores are dimensionless, in [0, 1].
+    """
 
     disentanglement: float
     completeness: float
@@ -107,8 +113,16 @@ def gbt_importance(
     random_state: int = 0,
     n_jobs: int = 1,
 ) -> tuple[np.ndarray, float, float]:
-    """Importance matrix ``(d, K)`` and mean train / test accuracy of one boosted-tree
-    classifier per factor (disentanglement_lib's ``_compute_importance_gbt``)."""
+    r"""Importance matrix ``(d, K)`` and mean train / test accuracy of one boosted-tree
+    classifier per factor (disentanglement_lib's ``_compute_importance_gbt``).
+
+    .. math:: R_{jk} = \lvert\text{impurity importance of code } j \text{ in the classifier
+              of factor } k\rvert, \quad \text{acc} = \frac1K \sum_k \frac1n \sum_i
+              \mathbb 1[\hat v_{ik} = v_{ik}]
+
+    ``codes`` ``(n, d)``, ``factors`` ``(n, K)`` int (and the test pair likewise); each column
+    of R sums to 1 (or is 0 for a factor no split uses).
+    """
     import_sklearn()
     from joblib import Parallel, delayed
     from sklearn import ensemble
@@ -137,6 +151,13 @@ def dci(
     n_jobs: int = 1,
 ) -> DCIScores:
     r"""DCI scores of ``codes`` ``(n, d)`` about ``factors`` ``(n, K)``.
+
+    .. math:: D = \sum_j \rho_j \bigl(1 - H_K(P_{j\cdot})\bigr), \quad
+              C = \sum_k \tilde\rho_k \bigl(1 - H_d(\tilde P_{\cdot k})\bigr), \quad
+              P_{jk} = \frac{R_{jk}}{\sum_{k'} R_{jk'}},\ \rho_j = \frac{\sum_k R_{jk}}{\sum R}
+
+    (:math:`\tilde P, \tilde\rho` the same with the roles of j and k swapped; :math:`H_n` the
+    entropy in base n, so each term is dimensionless).
 
     One gradient-boosted-tree classifier per factor predicts the factor class from all
     codes; its impurity-based ``feature_importances_`` give column k of R ``(d, K)``, and
@@ -200,8 +221,14 @@ def compute_dci(
     n_estimators: int = 100,
     n_jobs: int = 1,
 ) -> DCIScores:
-    """DCI of ``representation_fn`` on ``n_samples`` training and ``n_test`` (default
-    ``n_samples // 2``) test draws of ``dataset``; see :func:`dci`."""
+    r"""DCI of ``representation_fn`` on ``n_samples`` training and ``n_test`` (default
+    ``n_samples // 2``) test draws of ``dataset``; see :func:`dci`.
+
+    .. math:: D = \sum_j \rho_j \bigl(1 - H_K(P_{j\cdot})\bigr), \quad
+              C = \sum_k \tilde\rho_k \bigl(1 - H_d(\tilde P_{\cdot k})\bigr)
+
+    ``representation_fn`` maps observations ``(m, ...)`` to codes ``(m, d)``.
+    """
     n = check_int(n_samples, "n_samples", minimum=2)
     n_test = n // 2 if n_test is None else check_int(n_test, "n_test", minimum=1)
     source, rng = GroundTruthSource(representation_fn, dataset), make_rng(seed)

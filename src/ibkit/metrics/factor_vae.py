@@ -16,7 +16,13 @@ __all__ = ["FactorVAEScores", "compute_factor_vae_score", "factor_vae_score"]
 
 @dataclass(frozen=True)
 class FactorVAEScores:
-    """Majority-vote accuracy; ``num_active_dims`` codes survived the pruning."""
+    r"""Majority-vote accuracy (in [0, 1]); ``num_active_dims`` codes survived the pruning.
+
+    .. math:: \text{accuracy} = \frac{\sum_j V_{j, c(j)}}{\sum_{j,k} V_{jk}}, \quad
+              c(j) = \arg\max_k V_{jk}
+
+    with :math:`V_{jk}` the votes code j received for factor k (on the evaluated points).
+    """
 
     train_accuracy: float
     eval_accuracy: float
@@ -133,10 +139,16 @@ def compute_factor_vae_score(
     prune_threshold: float = 0.05,
     seed: Any = 0,
 ) -> FactorVAEScores:
-    """FactorVAE score with ``n_samples`` training votes (defaults: ``n_eval =
+    r"""FactorVAE score with ``n_samples`` training votes (defaults: ``n_eval =
     n_samples // 2``, ``n_variance = n_samples``) on fresh draws of ``dataset``; renders
     ``n_variance + batch_size · (n_samples + n_eval)`` observations. See
-    :func:`factor_vae_score`."""
+    :func:`factor_vae_score`.
+
+    .. math:: j^* = \arg\min_{j\ \mathrm{active}} \widehat{\mathrm{Var}}(z_j)/s_j^2
+
+    per batch with one factor fixed (vote for that factor), :math:`s_j^2` the variance of code j
+    on ``n_variance`` draws; ``representation_fn`` maps ``(m, ...)`` to codes ``(m, d)``.
+    """
     n = check_int(n_samples, "n_samples", minimum=1)
     n_eval = max(n // 2, 1) if n_eval is None else check_int(n_eval, "n_eval", minimum=1)
     n_var = n if n_variance is None else n_variance

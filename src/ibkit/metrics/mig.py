@@ -91,7 +91,14 @@ def compute_mig(
     seed: Any = 0,
     n_bins: int = 20,
 ) -> float:
-    """MIG of ``representation_fn`` on ``n_samples`` i.i.d. draws of ``dataset``.
+    r"""MIG of ``representation_fn`` on ``n_samples`` i.i.d. draws of ``dataset``.
+
+    .. math:: \mathrm{MIG} = \frac1K \sum_{k=1}^{K}
+              \frac{I(z_{j^{(k)}}; v_k) - I(z_{j'^{(k)}}; v_k)}{H(v_k)} \in [0, 1]
+
+    with :math:`j^{(k)}, j'^{(k)}` the codes of largest and second-largest plug-in mutual
+    information (``n_bins`` equal-width bins per code) with factor k; dimensionless (nats
+    cancel).
 
     ``representation_fn`` maps observations ``(m, ...)`` (for dSprites ``(m, 64, 64)``
     float32) to codes ``(m, d)``; ``dataset`` provides ``factor_sizes``,

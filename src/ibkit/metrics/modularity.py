@@ -91,7 +91,15 @@ def modularity(codes: Any, factors: Any, *, n_bins: int = 20) -> float:
 
 @dataclass(frozen=True)
 class ExplicitnessScores:
-    """Mean one-vs-rest ROC AUC of a logistic regression from all codes to each factor."""
+    r"""Mean one-vs-rest ROC AUC of a logistic regression from all codes to each factor.
+
+    .. math:: \mathrm{explicitness} = \frac1K \sum_k \frac1{|C_k|} \sum_{c \in C_k}
+              \mathrm{AUC}_{kc}, \qquad \mathrm{AUC}_{kc} = \frac{\sum_{i: v_{ik} = c} r_{ic}
+              - n_c(n_c+1)/2}{n_c\,(n - n_c)}
+
+    (:math:`r_{ic}` the mid-rank of :math:`\hat p(c|z_i)`, :math:`n_c` the rows of class c;
+    dimensionless, 0.5 = chance).
+    """
 
     train: float
     test: float
@@ -140,6 +148,13 @@ def explicitness(
 ) -> ExplicitnessScores:
     r"""Explicitness of ``codes`` ``(n, d)`` about ``factors`` ``(n, K)``.
 
+    .. math:: \mathrm{explicitness} = \frac1K \sum_k \frac1{|C_k|} \sum_{c \in C_k}
+              \mathrm{AUC}_{kc}, \qquad \mathrm{AUC}_{kc} = \frac{\sum_{i: v_{ik} = c} r_{ic}
+              - n_c(n_c+1)/2}{n_c\,(n - n_c)}
+
+    (:math:`r_{ic}` the mid-rank of :math:`\hat p(c|z_i)`, :math:`n_c` the rows of class c;
+    dimensionless, 0.5 = chance).
+
     Codes are standardised (mean and scale of the training rows); for each factor a
     one-vs-rest logistic regression (liblinear, C = 1) predicts the class probabilities from
     all codes, and the score is the macro-averaged one-vs-rest ROC AUC, averaged over
@@ -186,7 +201,15 @@ def compute_modularity(
     seed: Any = 0,
     n_bins: int = 20,
 ) -> float:
-    """Modularity of ``representation_fn`` on ``n_samples`` draws of ``dataset``."""
+    r"""Modularity of ``representation_fn`` on ``n_samples`` draws of ``dataset``.
+
+    .. math:: \mathrm{modularity} = \frac1d \sum_j (1 - \delta_j), \quad
+              \delta_j = \frac{\sum_k m_{jk}^2 - \theta_j^2}{\theta_j^2 (K-1)}, \quad
+              \theta_j = \max_k m_{jk}
+
+    with :math:`m_{jk}` the plug-in I(z_j; v_k) (``n_bins`` bins per code); dimensionless.
+    ``representation_fn`` maps observations ``(m, ...)`` to codes ``(m, d)``.
+    """
     n = check_int(n_samples, "n_samples", minimum=2)
     z, v = GroundTruthSource(representation_fn, dataset).sample(n, make_rng(seed))
     return modularity(z, v, n_bins=n_bins)
@@ -200,8 +223,16 @@ def compute_explicitness(
     n_test: int | None = None,
     seed: Any = 0,
 ) -> ExplicitnessScores:
-    """Explicitness on ``n_samples`` training and ``n_test`` (default ``n_samples // 2``)
-    test draws of ``dataset``; see :func:`explicitness`."""
+    r"""Explicitness on ``n_samples`` training and ``n_test`` (default ``n_samples // 2``)
+    test draws of ``dataset``; see :func:`explicitness`.
+
+    .. math:: \mathrm{explicitness} = \frac1K \sum_k \frac1{|C_k|} \sum_{c \in C_k}
+              \mathrm{AUC}_{kc}, \qquad \mathrm{AUC}_{kc} = \frac{\sum_{i: v_{ik} = c} r_{ic}
+              - n_c(n_c+1)/2}{n_c\,(n - n_c)}
+
+    (:math:`r_{ic}` the mid-rank of :math:`\hat p(c|z_i)`, :math:`n_c` the rows of class c;
+    dimensionless, 0.5 = chance).
+    """
     n = check_int(n_samples, "n_samples", minimum=2)
     n_test = n // 2 if n_test is None else check_int(n_test, "n_test", minimum=1)
     source, rng = GroundTruthSource(representation_fn, dataset), make_rng(seed)

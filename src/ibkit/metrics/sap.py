@@ -146,8 +146,14 @@ def compute_sap(
     seed: Any = 0,
     continuous: bool = False,
 ) -> float:
-    """SAP of ``representation_fn`` on ``n_samples`` training and ``n_test`` (default
-    ``n_samples // 2``) test draws of ``dataset``; see :func:`sap`."""
+    r"""SAP of ``representation_fn`` on ``n_samples`` training and ``n_test`` (default
+    ``n_samples // 2``) test draws of ``dataset``; see :func:`sap`.
+
+    .. math:: \mathrm{SAP} = \frac1K \sum_k \bigl(S_{(1)k} - S_{(2)k}\bigr)
+
+    with :math:`S_{(1)k} \ge S_{(2)k}` the two largest per-code scores ``(d, K)`` of factor k
+    (dimensionless); ``representation_fn`` maps ``(m, ...)`` to codes ``(m, d)``.
+    """
     n = check_int(n_samples, "n_samples", minimum=2)
     n_test = n // 2 if n_test is None else check_int(n_test, "n_test", minimum=1)
     source, rng = GroundTruthSource(representation_fn, dataset), make_rng(seed)

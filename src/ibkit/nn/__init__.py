@@ -7,6 +7,7 @@ Every model is an ``nn.Module`` whose ``forward(batch, step=0)`` returns :class:
 from __future__ import annotations
 
 from .adversarial import fgsm_error, fgsm_perturb
+from .autoregressive import MADEDecoder
 from .decoders import (
     BernoulliDecoder,
     ConvDecoderNet,
@@ -36,6 +37,7 @@ __all__ = [
     "GaussianEncoder",
     "LikelihoodDecoder",
     "LossTerms",
+    "MADEDecoder",
     "MLPDecoderNet",
     "MLPEncoder",
     "MixturePrior",

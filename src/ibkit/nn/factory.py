@@ -18,6 +18,7 @@ from .. import schedules
 from .._validation import check_choice, check_int
 from ..exceptions import InvalidParameterError, ShapeMismatchError
 from ._checks import Schedule, as_shape
+from .autoregressive import MADEDecoder
 from .decoders import BernoulliDecoder, ConvDecoderNet, GaussianDecoder, MLPDecoderNet
 from .encoders import ConvEncoder, GaussianEncoder, MLPEncoder
 from .priors import MixturePrior, Prior, StandardNormalPrior, VampPrior
@@ -28,7 +29,7 @@ __all__ = ["KINDS", "build_model"]
 
 KINDS = ("vae", "beta-vae", "capacity-vae", "beta-tcvae", "vib")
 ARCHITECTURES = ("mlp", "conv")
-LIKELIHOODS = ("bernoulli", "gaussian")
+LIKELIHOODS = ("bernoulli", "gaussian", "bernoulli-ar")
 PRIORS = ("normal", "mixture", "vamp")
 
 _DEFAULT_BETA = {"beta-vae": 4.0, "beta-tcvae": 6.0, "vib": 1e-3}
@@ -69,8 +70,10 @@ def build_model(
         ``mlp``: encoder widths ``hidden`` (default 1200-1200), decoder the reverse
         (default 1200-1200-1200, Higgins et al.); ``conv``: Burgess et al.'s 4-layer conv net,
         fully connected widths ``hidden`` (default 256-256). VIB: MLP only (default 1024-1024).
-    likelihood : {"bernoulli", "gaussian"}
+    likelihood : {"bernoulli", "gaussian", "bernoulli-ar"}
         Decoder p(x|z); ``variance`` ("fixed" | "learned") and ``sigma`` set the Gaussian's.
+        ``"bernoulli-ar"``: the autoregressive :class:`~ibkit.nn.MADEDecoder` (masked hidden
+        layers ``reversed(hidden)``, or one of 512 if ``hidden=()``; ``architecture="mlp"`` only).
     beta : float, schedule dict or callable, optional
         β-VAE default 4, β-TCVAE 6 (weight on the total correlation), VIB 10⁻³.
     gamma : float, optional
@@ -132,6 +135,13 @@ def _build_pair(
     shape: tuple[int, ...], latent: int, architecture: str, likelihood: str,
     hidden: Sequence[int] | None, variance: str, sigma: float,
 ) -> tuple[GaussianEncoder, Any]:
+    if likelihood == "bernoulli-ar":
+        if architecture != "mlp":
+            raise InvalidParameterError(
+                f"likelihood='bernoulli-ar' needs architecture='mlp'; got {architecture!r}")
+        enc_w = (1200, 1200) if hidden is None else tuple(hidden)
+        dec_w = tuple(reversed(enc_w)) or (512,)
+        return MLPEncoder(shape, latent, enc_w), MADEDecoder(latent, shape, dec_w)
     if architecture == "conv":
         channels, side = _image_geometry(shape)
         widths = (256, 256) if hidden is None else tuple(hidden)

@@ -39,7 +39,13 @@ def _gap_nats(theta: Array, log_c: Array, xp: Any) -> float:
 
 
 class LinearKernel:
-    """Matrix–vector BA map with the precomputed kernel K = exp(-β (d - min_x̂ d)).
+    r"""Matrix–vector BA map with the precomputed kernel K = exp(-β (d - min_x̂ d)).
+
+    .. math:: \theta'(\hat x) = \theta(\hat x) + \log c(\hat x) - \log\sum_{\hat x'}
+              e^{\theta(\hat x') + \log c(\hat x')}, \quad
+              c(\hat x) = \sum_x \frac{p(x)}{Z(x)} e^{-\beta d(x, \hat x)}
+
+    (θ = log q ``(n_xhat,)``; objective and gap in nats; β in nats per unit distortion).
 
     Each row of K has maximum 1, so Z(x) only underflows when q puts (almost) no mass near
     x's nearest reproduction point; that case raises :class:`KernelUnderflow`.
@@ -69,7 +75,14 @@ class LinearKernel:
 
 
 class LogKernel:
-    """The same map computed with log-sum-exp: finite for any β and any underflow of q."""
+    r"""The same map computed with log-sum-exp: finite for any β and any underflow of q.
+
+    .. math:: \theta'(\hat x) = \theta(\hat x) + \log c(\hat x) - \log\sum_{\hat x'}
+              e^{\theta(\hat x') + \log c(\hat x')}, \quad
+              c(\hat x) = \sum_x \frac{p(x)}{Z(x)} e^{-\beta d(x, \hat x)}
+
+    (θ = log q ``(n_xhat,)``; objective and gap in nats; β in nats per unit distortion).
+    """
 
     def __init__(self, px: Array, distortion: Array, beta: float, xp: Any) -> None:
         self.xp = xp
@@ -89,7 +102,14 @@ class LogKernel:
 
 
 class AutoKernel:
-    """Use the fast matrix–vector kernel; fall back to the log domain for good on underflow."""
+    r"""Use the fast matrix–vector kernel; fall back to the log domain for good on underflow.
+
+    .. math:: \theta'(\hat x) = \theta(\hat x) + \log c(\hat x) - \log\sum_{\hat x'}
+              e^{\theta(\hat x') + \log c(\hat x')}, \quad
+              c(\hat x) = \sum_x \frac{p(x)}{Z(x)} e^{-\beta d(x, \hat x)}
+
+    (θ = log q ``(n_xhat,)``; objective and gap in nats; β in nats per unit distortion).
+    """
 
     def __init__(self, px: Array, distortion: Array, beta: float, xp: Any) -> None:
         self._args = (px, distortion, beta, xp)

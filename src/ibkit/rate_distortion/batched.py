@@ -29,7 +29,10 @@ _TINY_Z = 1e-200  # as in _kernels.LinearKernel: below this Z(x) switches to the
 
 @dataclass(frozen=True)
 class RDBatchSolution:
-    """Solutions for B values of β (leading axis). Rates in units of ``base``.
+    r"""Solutions for B values of β (leading axis). Rates in units of ``base``.
+
+    .. math:: p_b(\hat x|x) \propto q_b(\hat x)\, e^{-\beta_b d(x,\hat x)}, \quad
+              \text{rate}_b = I_b(X;\hat X), \quad \text{distortion}_b = E_b[d(X,\hat X)]
 
     Attributes
     ----------

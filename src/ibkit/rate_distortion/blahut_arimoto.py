@@ -35,7 +35,13 @@ WARM_START_MIX = 1e-3  # uniform mass mixed into a warm start so pruned points c
 
 @dataclass(frozen=True)
 class RDSolution:
-    """One point of the rate–distortion curve. Rates in units of ``base`` (bits by default).
+    r"""One point of the rate–distortion curve. Rates in units of ``base`` (bits by default).
+
+    .. math:: p(\hat x|x) = \frac{q(\hat x)\, e^{-\beta d(x,\hat x)}}{Z(x,\beta)},\quad
+              R(D) \ge R_L = -\beta D - \sum_x p(x) \log Z(x) - \log \max_{\hat x} c(\hat x),
+              \quad c(\hat x) = \sum_x \frac{p(x)\, e^{-\beta d(x,\hat x)}}{Z(x,\beta)}
+
+    (nats before division by ln ``base``; β in nats per unit of distortion multiplies d).
 
     Attributes
     ----------
@@ -281,8 +287,17 @@ def solve_validated(
     xp: Any,
     prepared: Prepared | None = None,
 ) -> RDSolution:
-    """:func:`blahut_arimoto` on arguments already validated (a curve validates them once,
-    and passes the β-independent ``prepared`` form of d)."""
+    r""":func:`blahut_arimoto` on arguments already validated (a curve validates them once,
+    and passes the β-independent ``prepared`` form of d).
+
+    .. math:: p(\hat x|x) = \frac{q(\hat x)\, e^{-\beta d(x,\hat x)}}{Z(x,\beta)},\quad
+              R(D) \ge R_L = -\beta D - \sum_x p(x) \log Z(x) - \log \max_{\hat x} c(\hat x),
+              \quad c(\hat x) = \sum_x \frac{p(x)\, e^{-\beta d(x,\hat x)}}{Z(x,\beta)}
+
+    (nats before division by ln ``base``; β in nats per unit of distortion multiplies d).
+
+    ``px``: ``(n_x,)``; ``d``: ``(n_x, n_xhat)`` in distortion units.
+    """
     unit = log_base(base)
     if method == "cnm" and init is None and is_small(tuple(d.shape)) and _is_numpy(xp):
         small = solve_small(px, d, np.array([beta]), tol=tol * unit, max_iter=max_iter)

@@ -35,7 +35,10 @@ Callback = Callable[[int, int, RDSolution], None]
 
 @dataclass(frozen=True)
 class RDCurve:
-    """Points of R(D), sorted by increasing β (decreasing distortion).
+    r"""Points of R(D), sorted by increasing β (decreasing distortion).
+
+    .. math:: R(D) = \min_{p(\hat x|x):\ E[d(X,\hat X)] \le D} I(X;\hat X), \qquad
+              R'(D) = -\beta\ \text{(nats)},\ -\beta/\ln b\ \text{(base b)}
 
     Attributes
     ----------
@@ -68,7 +71,8 @@ class RDCurve:
         return int(self.beta.shape[0])
 
     def columns(self) -> dict[str, np.ndarray]:
-        """The per-point arrays by column name (the CSV layout)."""
+        """The per-point arrays ``(n_points,)`` by column name (the CSV layout); ``gap`` =
+        ``rate − lower_bound`` in units of ``base``."""
         return {
             "beta": self.beta,
             "distortion": self.distortion,
@@ -102,7 +106,12 @@ def _distortion_range(px: np.ndarray, d: np.ndarray) -> tuple[float, float]:
 def auto_betas(
     px: Any, distortion: Any, n_points: int = 50, *, base: float = 2.0, method: str = "cnm"
 ) -> np.ndarray:
-    """A geometric β grid spanning R(D) from D_max (rate ≈ 0) to near D_min.
+    r"""A geometric β grid ``(n_points,)`` (nats per unit distortion) spanning R(D) from D_max
+    (rate ≈ 0) to near D_min.
+
+    .. math:: D_\min = \sum_x p(x) \min_{\hat x} d(x,\hat x), \qquad
+              D_\max = \min_{\hat x} \sum_x p(x)\, d(x,\hat x), \qquad
+              \beta_k = \beta_\mathrm{lo} (\beta_\mathrm{hi}/\beta_\mathrm{lo})^{k/(n-1)}
 
     The low end is the largest β tried (halving from 1/(D_max - D_min)) whose solution has
     rate ≤ 1e-6; the high end the smallest β tried (doubling) with
