@@ -150,7 +150,14 @@ def posterior_kl_curve(
 
 @dataclass(frozen=True, eq=False)
 class KLCurves:
-    """Both curves for one schedule and data set (see the module notes for the definitions).
+    r"""Both curves for one schedule and data set (see the module notes for the definitions).
+
+    .. math:: \text{marginal}_t = \tfrac12\left[\bar\alpha_t (E\|x_0\|^2 - D)
+              - D\log(1 - \bar\alpha_t)\right],\quad
+              \text{information}_t = \tfrac12 \sum_k \log(1 + \lambda_k \mathrm{SNR}_t),\quad
+              \text{posterior}_t = \text{information}_{t-1} - \text{information}_t
+
+    (in ``units``).
 
     Attributes
     ----------

@@ -51,6 +51,12 @@ _ROUNDING = 8 * np.finfo(np.float64).eps
 
 @dataclass(frozen=True)
 class CNMResult:
+    r"""The CNM fixed point: p(x̂) ``(n_xhat,)`` and Blahut's certified gap (nats).
+
+    .. math:: \Delta = \log \max_{\hat x} c(\hat x) - \sum_{\hat x} q(\hat x)\, c(\hat x)
+              \log c(\hat x) \ge 0
+    """
+
     marginal: Array  # (n_xhat,) p(x̂), zeros off the support
     gap: float  # certified gap of the encoder built from ``marginal``, nats
     iterations: int
@@ -187,7 +193,11 @@ def _candidates(log_c: np.ndarray, idx: np.ndarray) -> np.ndarray:
 def cnm_solve(
     px: Array, prepared: Prepared, beta: float, q0: Array, *, tol: float, max_iter: int, xp: Any
 ) -> CNMResult:
-    """Maximise ℓ(q) from ``q0`` until Blahut's certified gap is ≤ ``tol`` (nats)."""
+    r"""Maximise ℓ(q) from ``q0`` ``(n_xhat,)`` until Blahut's certified gap is ≤ ``tol`` (nats).
+
+    .. math:: \max_{q \in \Delta}\ \ell(q) = \sum_x p(x) \log \sum_{\hat x} q(\hat x)\,
+              e^{-\beta d(x, \hat x)}
+    """
     problem = _Problem(px, prepared, beta, xp)
     q0_host = to_numpy(q0)
     idx = np.flatnonzero(q0_host > 0)

@@ -46,7 +46,11 @@ _QUADRATIC = 1e-3  # gap (nats) below which every active β takes full Newton st
 
 @dataclass(frozen=True)
 class SmallSolution:
-    """Per β (rows): p(x̂), encoder, rate and certified gap (nats), distortion, bookkeeping."""
+    r"""Per β (rows): p(x̂), encoder, rate and certified gap (nats), distortion, bookkeeping.
+
+    .. math:: p_b(\hat x|x) = \frac{q_b(\hat x)\, e^{-\beta_b d(x,\hat x)}}{Z_b(x)}, \quad
+              \text{rate}_b = I_b(X;\hat X), \quad \text{distortion}_b = E_b[d(X,\hat X)]
+    """
 
     marginal: np.ndarray  # (B, n_xhat)
     encoder: np.ndarray  # (B, n_x, n_xhat)
@@ -111,8 +115,12 @@ def _line_search(
 def solve_small(
     px: np.ndarray, d: np.ndarray, betas: np.ndarray, *, tol: float, max_iter: int
 ) -> SmallSolution:
-    """Solve every β of ``betas`` (B,) on the (n_x, n_xhat) problem; ``tol`` in nats.
-    Long grids go in chunks of ``_CHUNK`` β (memory: 8 trial points per β and x)."""
+    r"""Solve every β of ``betas`` (B,) on the (n_x, n_xhat) problem; ``tol`` in nats.
+    Long grids go in chunks of ``_CHUNK`` β (memory: 8 trial points per β and x).
+
+    .. math:: \max_{q_b \in \Delta}\ \sum_x p(x) \log \sum_{\hat x} q_b(\hat x)\,
+              e^{-\beta_b d(x, \hat x)} \quad \text{for each } b
+    """
     if betas.shape[0] > _CHUNK:
         parts = [
             _solve_chunk(px, d, betas[k : k + _CHUNK], tol=tol, max_iter=max_iter)
