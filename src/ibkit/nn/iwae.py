@@ -30,7 +30,13 @@ __all__ = ["iwae_log_likelihood"]
 def iwae_log_likelihood(
     model: VAE, x: Any, n_importance: int = 100, batch_size: int = 128
 ) -> torch.Tensor:
-    """Per-example IWAE estimate of ``log p(x)`` in nats, ``(N,)``.
+    r"""Per-example IWAE estimate of ``log p(x)`` in nats, ``(N,)``.
+
+    .. math:: \log \hat p_K(x) = \log \frac1K \sum_{k=1}^K
+              \frac{p(x|z_k)\,p(z_k)}{q(z_k|x)}, \qquad z_k \sim q(z|x),
+
+    a lower bound on :math:`\log p(x)` in expectation that tightens as K grows (K = 1: the
+    ELBO; Burda, Grosse & Salakhutdinov 2016).
 
     Parameters
     ----------

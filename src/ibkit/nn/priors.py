@@ -80,7 +80,11 @@ class StandardNormalPrior(Prior):
         return (-0.5 * (z.pow(2) + _LOG_2PI)).sum(dim=-1)
 
     def kl(self, mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
-        """Per-dimension KL, ``(B, latent_dim)`` nats; sum over the last axis for the total."""
+        r"""Per-dimension KL, ``(B, latent_dim)`` nats; sum over the last axis for the total.
+
+        .. math:: \mathrm{KL}\big(\mathcal N(\mu_j, \sigma_j^2)\,\|\,\mathcal N(0, 1)\big)
+                  = \tfrac12\big(\mu_j^2 + \sigma_j^2 - \log\sigma_j^2 - 1\big)
+        """
         return 0.5 * (mean.pow(2) + torch.exp(log_var) - 1.0 - log_var)
 
     def sample(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:

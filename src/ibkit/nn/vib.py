@@ -114,7 +114,14 @@ class VIBClassifier(nn.Module):
         return weight_at(self.beta, step, "beta")
 
     def forward(self, batch: Any, step: int = 0) -> LossTerms:
-        """Terms of one labelled batch ``(x, y)``; ``step`` drives the β schedule."""
+        r"""Terms of one labelled batch ``(x, y)`` (x ``(B, *input_shape)``, y ``(B,)``), nats.
+
+        .. math:: \mathcal L = \underbrace{-\mathbb E_{q(z|x)} \log q(y|z)}_{\text{distortion
+                  (CE)}} + \beta\, \underbrace{\mathrm{KL}(q(z|x)\,\|\,\mathcal N(0, I))}_{
+                  \text{rate} \,\ge\, I(Z;X)}, \qquad I(Z;Y) \ge H(Y) - \mathrm{CE};
+
+        ``step`` drives the β schedule.
+        """
         x, y = split_batch(batch, need_labels=True)
         x = self._prepare_x(x)
         y = check_labels(y, x.shape[0], self.n_classes).to(x.device)  # (B,)
