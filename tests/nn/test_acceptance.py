@@ -152,3 +152,50 @@ def test_vib_collapses_at_beta_one(vib_runs):
     pe = run["error_1"]
     h_pe = -pe * math.log2(pe) - (1 - pe) * math.log2(1 - pe)
     assert h_pe + pe * math.log2(9) >= math.log2(10) - run["rate"] - 0.05  # Fano (H(Y)≈log2 10)
+
+
+# ------------------------------------------- (c) a strong (autoregressive) decoder at β = 1
+# The literature's setting (Bowman et al. 2016; Fu et al. 2019): a decoder that can model x
+# without z, at β = 1. Digits binarised at 0.5 (on the grey levels the MADE decoder reads the
+# previous pixels' grey values, which leave z nothing to add: every run, scheduled or not, ends
+# at 0.00 bits, e.g. MADE 512, lr 1e-2, 1000 steps), encoder MLP 64-128-2·8, MADE decoder with
+# one masked layer of 512 (z added to it and to the logits), batch 128, 2000 Adam steps at
+# lr 2e-2 (a fast decoder, which is what starves the encoder). Schedules end at β = 1: warm-up
+# 0 → 1 over the first half, cyclical M = 4, R = 0.5.
+# Measured (seeds 0 / 1 / 2), rate in bits and active dims (mean KL > 0.01 nats):
+#   constant 0.55 / 1.16 / 1.40 bits, 1 / 2 / 1 dims (negative ELBO 17.4 / 17.3 / 17.5 bits);
+#   warm-up  7.38 / 6.97 / 7.50 bits, 8 / 8 / 8      (19.3 / 19.3 / 19.4);
+#   cyclical 7.36 / 7.11 / 7.25 bits, 8 / 8 / 8      (19.0 / 19.0 / 18.8).
+# So the constant-β run nearly collapses (a trap of the optimiser: the decoder learns x first)
+# and both schedules keep ~7 bits in all 8 dims — at a *worse* training ELBO (about 2 bits): on
+# these 1797 images the near-collapsed code with a memorising decoder scores better, so the
+# schedules avoid collapse without improving the objective. With lr 1e-2 the constant run keeps
+# 0.9–1.8 bits (seeds 0–2, 1000 steps) against 7.5–7.8 for the schedules; at lr 3e-2 it reaches
+# 0.06 bits for seed 0 but 1.83 for seed 1.
+AR_STEPS = 2000
+
+
+def _train_ar(beta, seed=0):
+    from ibkit.nn import BetaVAE, MADEDecoder, MLPEncoder
+
+    x = (torch.as_tensor(digits_images(flatten=True).x) > 0.5).float()  # (1797, 64) binary
+    torch.manual_seed(seed)
+    model = BetaVAE(MLPEncoder(64, 8, (128,)), MADEDecoder(8, 64, (512,)), beta=beta)
+    train_quietly(model, x, steps=AR_STEPS, batch_size=128, lr=2e-2, seed=seed)
+    with torch.no_grad():
+        terms = model(x, step=AR_STEPS)
+    return {
+        "rate": float(terms.rate) / LN2,  # bits
+        "active": int((terms.rate_per_dim > 0.01).sum()),
+        "neg_elbo": -float(terms.elbo) / LN2,  # bits
+    }
+
+
+def test_schedules_avoid_collapse_with_an_autoregressive_decoder_at_beta_one():
+    const = _train_ar(1.0)
+    warm = _train_ar(schedules.linear(0.0, 1.0, AR_STEPS // 2))
+    cyc = _train_ar(schedules.cyclical(AR_STEPS, n_cycles=4, ratio=0.5, stop=1.0))
+    assert const["rate"] < 1.0 and const["active"] <= 2  # measured 0.55 bits, 1 dim
+    for run in (warm, cyc):  # measured 7.38 / 7.36 bits, 8 dims each
+        assert run["rate"] > 5.0 and run["active"] == 8
+        assert run["rate"] > 5.0 * const["rate"]
