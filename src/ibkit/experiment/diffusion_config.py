@@ -26,7 +26,6 @@ unknown schedule, ``T < 1`` or a β outside (0, 1) is refused before anything ru
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Any
 from .._validation import check_choice, check_int
 from ..exceptions import InvalidParameterError
 from .toml_config import apply_overrides, build_config, load_toml
+from .train_config import check_data_section
 
 __all__ = [
     "DIFFUSION_DATA",
@@ -122,19 +122,7 @@ class DiffusionDataSection:
     downscale: int = 1
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise InvalidParameterError(f"data.name must be a non-empty string; got {self.name!r}")
-        if self.name not in DIFFUSION_DATA and Path(self.name).suffix not in {".npy", ".npz"}:
-            raise InvalidParameterError(
-                f"data.name must be one of {', '.join(DIFFUSION_DATA)} or a .npy/.npz path; "
-                f"got {self.name!r}"
-            )
-        if self.n_samples is not None:
-            check_int(self.n_samples, "data.n_samples", minimum=2)
-        v = self.val_fraction
-        if not (isinstance(v, float) and math.isfinite(v) and 0.0 <= v < 1.0):
-            raise InvalidParameterError(f"data.val_fraction must lie in [0, 1); got {v!r}")
-        check_int(self.seed, "data.seed", minimum=0)
+        check_data_section(self, DIFFUSION_DATA)
         factor = check_int(self.downscale, "data.downscale", minimum=1)
         if factor > 1 and self.name != "dsprites":
             raise InvalidParameterError(

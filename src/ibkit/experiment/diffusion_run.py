@@ -27,9 +27,9 @@ import numpy as np
 from .. import __version__
 from .._io import write_bytes, write_csv, write_json
 from .._validation import check_choice, check_int
-from ..exceptions import DataFormatError, IBKitError, InvalidParameterError, ShapeMismatchError
+from ..exceptions import DataFormatError, InvalidParameterError, ShapeMismatchError
 from .diffusion_config import DiffusionDataSection, DiffusionModelSection, DiffusionRunConfig
-from .runs import staged_dir
+from .runs import check_training_run_dir, staged_dir
 
 __all__ = ["DiffusionData", "build_ddpm", "load_run", "prepare_diffusion_data", "run_bound",
            "run_diffusion_training"]
@@ -165,7 +165,7 @@ def run_diffusion_training(
     data = prepare_diffusion_data(config.data)
     model = build_ddpm(config.model, data)
     run_dir = Path(run_dir)
-    _check_run_dir(run_dir, config, resume)
+    check_training_run_dir(run_dir, config.to_dict(), resume, ("model", "data"))
     val = None if data.val is None else _as_model_input(data.val, model)
     trainer = Trainer(model, _as_model_input(data.train, model), train_cfg, run_dir,
                       eval_data=val)
@@ -178,27 +178,6 @@ def run_diffusion_training(
         _plots(run_dir, model, data, config, train_cfg.seed)
     write_json(run_dir / "summary.json", summary)
     return summary
-
-
-def _check_run_dir(run_dir: Path, config: DiffusionRunConfig, resume: bool) -> None:
-    if resume:
-        if not (run_dir / "checkpoints" / "last.pt").exists():
-            raise IBKitError(f"--resume: {str(run_dir)!r} has no checkpoints/last.pt to resume")
-        path = run_dir / "config.json"
-        if path.exists():
-            old = json.loads(path.read_text(encoding="utf-8"))
-            for key in ("model", "data"):
-                if old.get(key) != config.to_dict()[key]:
-                    raise IBKitError(
-                        f"--resume: the run's config.json has a different {key!r} "
-                        f"({old.get(key)!r}); resume with the same config"
-                    )
-        return
-    if run_dir.exists() and any(run_dir.iterdir()):
-        raise IBKitError(
-            f"run folder {str(run_dir)!r} is not empty; use --resume to continue it or "
-            "choose another --out"
-        )
 
 
 def _summary(result: Any, model: Any, data: DiffusionData, started: float) -> dict[str, Any]:

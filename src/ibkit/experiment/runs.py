@@ -9,16 +9,24 @@ files, no empty run folder.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from ..exceptions import InvalidParameterError
+from ..exceptions import IBKitError, InvalidParameterError
 
-__all__ = ["check_destination", "create_run_dir", "default_run_dir", "staged_dir"]
+__all__ = [
+    "check_destination",
+    "check_training_run_dir",
+    "create_run_dir",
+    "default_run_dir",
+    "staged_dir",
+]
 
 RUNS_ROOT = Path("runs")
 
@@ -114,3 +122,32 @@ def _move_contents(staging: Path, destination: Path) -> None:
         target = destination / source.relative_to(staging)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(source, target)
+
+
+def check_training_run_dir(
+    run_dir: Path, config: Mapping[str, Any], resume: bool, keys: Sequence[str]
+) -> None:
+    """Refuse to start a training run that would overwrite or mismatch an existing one.
+
+    Fresh start: ``run_dir`` must be missing or empty. ``resume``: ``checkpoints/last.pt`` must
+    exist, and the ``keys`` of ``config`` (e.g. model and data) must equal those in the run's
+    ``config.json``. Raises :class:`IBKitError` before anything is written.
+    """
+    if resume:
+        if not (run_dir / "checkpoints" / "last.pt").exists():
+            raise IBKitError(f"--resume: {str(run_dir)!r} has no checkpoints/last.pt to resume")
+        path = run_dir / "config.json"
+        if path.exists():
+            old = json.loads(path.read_text(encoding="utf-8"))
+            for key in keys:
+                if old.get(key) != config[key]:
+                    raise IBKitError(
+                        f"--resume: the run's config.json has a different {key!r} "
+                        f"({old.get(key)!r}); resume with the same config"
+                    )
+        return
+    if run_dir.exists() and any(run_dir.iterdir()):
+        raise IBKitError(
+            f"run folder {str(run_dir)!r} is not empty; use --resume to continue it or "
+            "choose another --out"
+        )

@@ -40,6 +40,7 @@ __all__ = [
     "DataSection",
     "ModelSection",
     "TrainRunConfig",
+    "check_data_section",
     "load_train_config",
 ]
 
@@ -94,19 +95,28 @@ class DataSection:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise InvalidParameterError(f"data.name must be a non-empty string; got {self.name!r}")
-        if self.name not in BUILTIN_DATA and Path(self.name).suffix not in {".npy", ".npz"}:
-            raise InvalidParameterError(
-                f"data.name must be one of {', '.join(BUILTIN_DATA)} or a .npy/.npz path; "
-                f"got {self.name!r}"
-            )
-        if self.n_samples is not None:
-            check_int(self.n_samples, "data.n_samples", minimum=2)
-        v = self.val_fraction
-        if not (isinstance(v, float) and math.isfinite(v) and 0.0 <= v < 1.0):
-            raise InvalidParameterError(f"data.val_fraction must lie in [0, 1); got {v!r}")
-        check_int(self.seed, "data.seed", minimum=0)
+        check_data_section(self, BUILTIN_DATA)
+
+
+def check_data_section(section: Any, builtin: Sequence[str]) -> None:
+    """Validate the ``[data]`` fields shared by ``train`` and ``diffusion train``.
+
+    ``name`` is one of ``builtin`` or a ``.npy``/``.npz`` path; ``n_samples`` ≥ 2 or None;
+    ``val_fraction`` in [0, 1); ``seed`` ≥ 0.
+    """
+    name = section.name
+    if not isinstance(name, str) or not name:
+        raise InvalidParameterError(f"data.name must be a non-empty string; got {name!r}")
+    if name not in builtin and Path(name).suffix not in {".npy", ".npz"}:
+        raise InvalidParameterError(
+            f"data.name must be one of {', '.join(builtin)} or a .npy/.npz path; got {name!r}"
+        )
+    if section.n_samples is not None:
+        check_int(section.n_samples, "data.n_samples", minimum=2)
+    v = section.val_fraction
+    if not (isinstance(v, float) and math.isfinite(v) and 0.0 <= v < 1.0):
+        raise InvalidParameterError(f"data.val_fraction must lie in [0, 1); got {v!r}")
+    check_int(section.seed, "data.seed", minimum=0)
 
 
 @dataclass(frozen=True)

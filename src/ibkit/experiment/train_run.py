@@ -9,7 +9,6 @@ reconstructions, samples and latent traversals.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
@@ -22,7 +21,8 @@ import numpy as np
 from .. import __version__
 from .._io import write_json
 from ..datasets import ProceduralDSprites, digits_images, load_dataset
-from ..exceptions import IBKitError, InvalidParameterError
+from ..exceptions import InvalidParameterError
+from .runs import check_training_run_dir
 from .train_config import DataSection, TrainRunConfig
 
 __all__ = ["TrainingData", "prepare_data", "run_training"]
@@ -148,7 +148,7 @@ def run_training(
         dataset_size=data.n_train, **config.model.build_kwargs(),
     )
     run_dir = Path(run_dir)
-    _check_run_dir(run_dir, config, resume)
+    check_training_run_dir(run_dir, config.to_dict(), resume, ("kind", "model", "data"))
     trainer = Trainer(model, data.train, train_cfg, run_dir, eval_data=data.val,
                       eval_fn=_vib_eval_fn(data, model) if config.kind == "vib" else None)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -160,27 +160,6 @@ def run_training(
     if plots:
         _plots(run_dir, model, data, config.kind, train_cfg.seed)
     return summary
-
-
-def _check_run_dir(run_dir: Path, config: TrainRunConfig, resume: bool) -> None:
-    config_path = run_dir / "config.json"
-    if resume:
-        if not (run_dir / "checkpoints" / "last.pt").exists():
-            raise IBKitError(f"--resume: {str(run_dir)!r} has no checkpoints/last.pt to resume")
-        if config_path.exists():
-            old = json.loads(config_path.read_text(encoding="utf-8"))
-            for key in ("kind", "model", "data"):
-                if old.get(key) != config.to_dict()[key]:
-                    raise IBKitError(
-                        f"--resume: the run's config.json has a different {key!r} "
-                        f"({old.get(key)!r}); resume with the same config"
-                    )
-        return
-    if run_dir.exists() and any(run_dir.iterdir()):
-        raise IBKitError(
-            f"run folder {str(run_dir)!r} is not empty; use --resume to continue it or "
-            "choose another --out"
-        )
 
 
 def _summary(config: TrainRunConfig, result: Any, started: float) -> dict[str, Any]:
