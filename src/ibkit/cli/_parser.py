@@ -282,7 +282,7 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the draws and classifiers")
     p.add_argument("--checkpoint", choices=("best", "last"), default="best")
     p.add_argument("--dci-estimators", type=int, default=100,
-                   help="boosting stages of DCI (100 as in disentanglement_lib; 10 is ~10x faster)")
+                   help="boosting stages of DCI (100 as in disentanglement_lib)")
     p.add_argument("--no-plot", action="store_true", help="skip the plots")
 
 
