@@ -23,16 +23,36 @@ def _plain(pxy, beta, n_t, seed, alpha=1.0, tol=1e-10, max_iter=10_000):
 
 
 @pytest.mark.parametrize("alpha", [1.0, 0.6, 0.0])
-def test_equals_plain_iteration_per_beta(alpha):
-    # Same start, same update, same stopping rule: same iteration count and encoder.
+def test_equals_one_at_a_time_solver_per_beta(alpha):
+    # Same start, update, stopping rule and Δ² jumps: same iteration count and encoder. The
+    # one-big-GEMM products of the batch differ from one-β products by rounding only.
     pxy = clustered_joint(24, 12, 4, seed=0)
     batch = information_bottleneck_batch(pxy, BETAS, 4, alpha=alpha, seed=3)
     for i, beta in enumerate(BETAS):
-        enc, _, dec, iters, converged = _plain(pxy, beta, 4, 3, alpha)
-        assert int(batch.iterations[i]) == iters
-        assert bool(batch.converged[i]) == converged
-        np.testing.assert_allclose(batch.encoder[i], enc, atol=1e-12)
-        np.testing.assert_allclose(batch.decoder[i], dec, atol=1e-12)
+        one = information_bottleneck(pxy, beta, 4, alpha=alpha, seed=3)
+        assert int(batch.iterations[i]) == one.iterations
+        assert bool(batch.converged[i]) == one.converged
+        np.testing.assert_allclose(batch.encoder[i], one.encoder, atol=1e-12)
+        np.testing.assert_allclose(batch.decoder[i], one.decoder, atol=1e-12)
+        np.testing.assert_allclose(batch.marginal[i], one.marginal, atol=1e-12)
+
+
+def test_delta_squared_jumps_per_beta_as_the_loop():
+    # Slow tails at these β: the loop jumps (fewer iterations than plain iteration), and each
+    # β of the batch takes exactly the loop's jumps although its neighbours stop earlier.
+    pxy = dirichlet_joint(60, 12, seed=3)
+    betas = list(np.geomspace(2, 200, 8))
+    batch = information_bottleneck_batch(pxy, betas, 5, seed=0)
+    jumped = 0
+    for i, beta in enumerate(betas):
+        one = information_bottleneck(pxy, beta, 5, seed=0)
+        jumped += one.iterations < _plain(pxy, beta, 5, 0)[3]
+        assert int(batch.iterations[i]) == one.iterations
+        np.testing.assert_allclose(batch.encoder[i], one.encoder, atol=1e-10)
+        assert float(batch.I_TY[i]) == pytest.approx(one.I_TY, abs=1e-10)
+    assert jumped >= 2
+    alone = information_bottleneck_batch(pxy, betas[3:4], 5, seed=0)  # no neighbours
+    assert int(alone.iterations[0]) == int(batch.iterations[3])
 
 
 def test_equals_public_solver_informations():

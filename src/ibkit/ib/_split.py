@@ -25,6 +25,7 @@ bottleneck representations" (the IB's bifurcations as loss of stability).
 
 from __future__ import annotations
 
+import array_api_compat
 import numpy as np
 
 from .._array import Array, to_numpy
@@ -53,21 +54,26 @@ def copy_groups(solution: IBSolution, merge_tol: float, min_mass: float = 1e-8) 
     return [np.array(g) for g in members if len(g) > 1]
 
 
-def spread(decoder: np.ndarray, groups: list[np.ndarray]) -> float:
-    """s: the largest max-norm distance of a member's p(y|t) from its group's mean."""
-    return max(
-        (float(np.max(np.abs(decoder[g] - decoder[g].mean(axis=0)))) for g in groups),
-        default=0.0,
-    )
+def spread(decoder: Array, groups: list[Array]) -> float:
+    """s: the largest max-norm distance of a member's p(y|t) from its group's mean (computed
+    in the decoder's namespace and device; ``groups`` are index arrays there)."""
+    xp = array_api_compat.array_namespace(decoder)
+    values = []
+    for g in groups:
+        rows = xp.take(decoder, g, axis=0)  # (k, n_y)
+        values.append(float(xp.max(xp.abs(rows - xp.mean(rows, axis=0)))))  # one read each
+    return max(values, default=0.0)
 
 
 class SplitProbe:
     """A monitor for :func:`run_iterations`; ``split`` is True, False or None (undecided)."""
 
     def __init__(self, solution: IBSolution, merge_tol: float) -> None:
-        self.groups = copy_groups(solution, merge_tol)
+        xp = array_api_compat.array_namespace(solution.decoder)
+        dev = array_api_compat.device(solution.decoder)
+        self.groups = [xp.asarray(g, device=dev) for g in copy_groups(solution, merge_tol)]
         self.merge_tol = merge_tol
-        self.base = spread(to_numpy(solution.decoder), self.groups)  # the start's own spread
+        self.base = spread(solution.decoder, self.groups)  # the start's own spread
         self.history: list[float] = []
         self.split: bool | None = None
 
@@ -79,7 +85,7 @@ class SplitProbe:
         if not self.groups:  # no copies: nothing can split
             self.split = False
             return True
-        s = spread(to_numpy(decoder), self.groups)
+        s = spread(decoder, self.groups)  # on the device: no copy of the decoder
         self.history.append(s)
         if s > self.merge_tol:
             self.split = True

@@ -10,10 +10,11 @@ encoder; stacking them makes each iteration two batched matrix products:
     p_\beta(t) = \sum_x p(x) p_\beta(t|x), \qquad
     p_\beta(y|t) = \frac{1}{p_\beta(t)} \sum_x p_\beta(t|x) p(x, y)
 
-(α = 0: the argmax, the deterministic IB). A β is frozen as soon as no encoder entry moves by
-more than ``tol`` in one iteration (tested every 4 iterations, as in
-:func:`~ibkit.ib.information_bottleneck`); the others go on. Arrays stay in the caller's
-namespace and on its device; the host reads one boolean per β at each test.
+(α = 0: the argmax, the deterministic IB), with the one-at-a-time solver's Aitken Δ² jumps
+decided per β. A β leaves the batch as soon as no encoder entry moves by more than ``tol`` in
+one iteration (tested every 4 iterations, as in :func:`~ibkit.ib.information_bottleneck`);
+the others go on. Arrays stay in the caller's namespace and on its device; the host reads one
+integer per test (how many β stopped). The loop is in :mod:`ibkit.ib._batched_iter`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ import array_api_compat
 from .._array import Array, get_namespace, log_base, to_numpy, xlogy
 from .._validation import as_pmf, check_base, check_beta, check_int, check_positive
 from ..exceptions import InvalidParameterError
-from ._iterative import CHECK_EVERY, IBState
+from ._batched_iter import iterate_batch
+from ._iterative import IBState
 from .bottleneck import _initial_encoders
 
 __all__ = ["IBBatchSolution", "information_bottleneck_batch"]
@@ -67,85 +69,6 @@ class IBBatchSolution:
     base: float = 2.0
 
 
-def _marginal_decoder(state: IBState, enc_t: Array) -> tuple[Array, Array]:
-    """p(t) (B, n_t) and p(y|t) (B, n_t, n_y) from p(t|x)ᵀ (B, n_t, n_x) (p(y) if p(t) = 0)."""
-    xp = state.xp
-    marg = xp.matmul(enc_t, state.px[None, :, None])[:, :, 0]  # (B, n_t)
-    joint = xp.matmul(enc_t, state.pxy[None, :, :])  # (B, n_t, n_y)
-    positive = marg > 0
-    safe = xp.where(positive, marg, xp.ones_like(marg))
-    dec = xp.where(positive[:, :, None], joint / safe[:, :, None], state.py[None, None, :])
-    return marg, dec
-
-
-def _update(
-    state: IBState, py_x_t: Array, marg: Array, dec: Array, betas: Array, alpha: float
-) -> Array:
-    """The new encoders p(t|x)ᵀ, shape (B, n_t, n_x), from p(t) and p(y|t).
-
-    The transposed layout puts the normalisation over t across contiguous rows.
-    """
-    xp = state.xp
-    log_dec = xp.log(xp.where(dec > state.floor, dec, xp.full_like(dec, state.floor)))
-    positive = marg > 0
-    safe = xp.where(positive, marg, xp.ones_like(marg))
-    log_marg = xp.where(positive, xp.log(safe), xp.full_like(marg, state.dead))  # (B, n_t)
-    cross = xp.matmul(log_dec, py_x_t[None, :, :])  # (B, n_t, n_x)
-    score = betas[:, None, None] * cross + log_marg[:, :, None]  # (B, n_t, n_x)
-    if alpha == 0.0:
-        best = xp.argmax(score, axis=1)  # (B, n_x)
-        labels = xp.arange(score.shape[1], device=array_api_compat.device(score))  # (n_t,)
-        return xp.astype(best[:, None, :] == labels[None, :, None], score.dtype)
-    if alpha != 1.0:
-        score = score / alpha
-    weights = xp.exp(score - xp.max(score, axis=1, keepdims=True))  # (B, n_t, n_x)
-    return weights / xp.sum(weights, axis=1, keepdims=True)
-
-
-def _iterate(
-    state: IBState, enc: Array, betas: Array, alpha: float, tol: float, max_iter: int
-) -> tuple[Array, Array, Array]:
-    """Iterate every β with freezing from p(t|x)ᵀ (B, n_t, n_x); returns (encoders p(t|x)ᵀ,
-    iterations, converged) per β.
-
-    At every test the β that have stopped leave the working set (their rows are kept), so
-    the batched products shrink as the sweep converges.
-    """
-    xp, dev = state.xp, array_api_compat.device(enc)
-    n_b = int(betas.shape[0])
-    iters = xp.zeros(n_b, dtype=xp.int64, device=dev)  # (b,) for the working rows
-    active = xp.ones(n_b, dtype=xp.bool, device=dev)  # (b,)
-    index = list(range(n_b))  # original positions of the working rows
-    finished: dict[int, tuple[Array, Array, Array]] = {}
-    py_x_t = xp.permute_dims(state.py_x, (1, 0))  # (n_y, n_x)
-    marg, dec = _marginal_decoder(state, enc)
-    for it in range(1, max_iter + 1):
-        new = _update(state, py_x_t, marg, dec, betas, alpha)  # (b, n_t, n_x)
-        marg, dec = _marginal_decoder(state, new)
-        iters = iters + 1
-        if it % CHECK_EVERY and it != max_iter:
-            enc = new
-            continue
-        change = xp.max(xp.abs(new - enc), axis=(1, 2))  # (b,)
-        enc, active = new, change > tol
-        keep = [k for k, flag in enumerate(to_numpy(active).tolist()) if flag]
-        if len(keep) == len(index):
-            continue
-        for k in sorted(set(range(len(index))) - set(keep)):
-            finished[index[k]] = (enc[k, ...], iters[k, ...], ~active[k, ...])
-        if not keep:
-            break
-        rows = xp.asarray(keep, device=dev)
-        enc, marg, dec, iters, betas = (
-            xp.take(a, rows, axis=0) for a in (enc, marg, dec, iters, betas)
-        )
-        index = [index[k] for k in keep]
-    for k, pos in enumerate(index):  # rows still moving at max_iter
-        finished.setdefault(pos, (enc[k, ...], iters[k, ...], xp.asarray(False, device=dev)))
-    enc, iters, converged = (xp.stack([finished[i][j] for i in range(n_b)]) for j in range(3))
-    return enc, iters, converged
-
-
 def _terms(state: IBState, enc: Array, marg: Array, dec: Array) -> tuple[Array, Array, Array]:
     """(I(X;T), I(T;Y), H(T)) in nats per β, each of shape (B,)."""
     xp = state.xp
@@ -178,10 +101,10 @@ def information_bottleneck_batch(
 
     Each β is the problem :func:`~ibkit.ib.information_bottleneck` solves with the same
     ``init`` (or the same ``seed``: the random start of ``n_init=1``), ``alpha``, ``tol`` and
-    ``max_iter``, run by plain iteration (no Δ² extrapolation), so each β reaches the same
-    fixed point as the one-at-a-time solver (to within ``tol``). A β whose encoder moves by
-    at most ``tol`` in one iteration is frozen. One iteration costs two batched products,
-    O(B·|X|·|Y|·|T|).
+    ``max_iter``, with the same updates, stopping rule and per-β Aitken Δ² jumps, so each β
+    takes the same iterations and reaches the same encoder (NumPy: the same arithmetic per
+    β). A β whose encoder moves by at most ``tol`` in one iteration leaves the batch. One
+    iteration costs two batched products, O(B·|X|·|Y|·|T|).
 
     Parameters
     ----------
@@ -216,15 +139,12 @@ def information_bottleneck_batch(
     tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     base = check_base(base)
-    dev = array_api_compat.device(pxy)
     state = IBState(pxy, xp)
     start = _initial_encoders(init, int(pxy.shape[0]), n_t, 1, seed, pxy, xp)[0]  # (n_x, n_t)
-    b = xp.asarray(beta_list, dtype=pxy.dtype, device=dev)  # (B,)
-    start_t = xp.permute_dims(start, (1, 0))  # (n_t, n_x)
-    enc0 = xp.broadcast_to(start_t[None, :, :], (len(beta_list), *start_t.shape))  # (B,n_t,n_x)
-    enc_t, iters, converged = _iterate(state, enc0, b, alpha, tol, max_iter)
-    marg, dec = _marginal_decoder(state, enc_t)
-    enc = xp.permute_dims(enc_t, (0, 2, 1))  # (B, n_x, n_t)
+    enc0 = xp.broadcast_to(start[None, :, :], (len(beta_list), *start.shape))  # (B, n_x, n_t)
+    enc, marg, dec, iters, converged = iterate_batch(state, enc0, beta_list, alpha, tol,
+                                                     max_iter)
+    b = xp.asarray(beta_list, dtype=pxy.dtype, device=array_api_compat.device(pxy))  # (B,)
     i_xt, i_ty, h_t = _terms(state, enc, marg, dec)
     objective = h_t - alpha * (h_t - i_xt) - b * i_ty
     unit = log_base(base)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import array_api_compat
 import numpy as np
 
 from .._array import Array, get_namespace, to_numpy
@@ -126,7 +127,10 @@ class _Annealer:
         """One warm-started solve. A bisection ``probe`` (a monitor that stops the iterations
         once it can tell whether a cluster splits) runs looser and silences the critical
         slowing-down near the transition itself."""
-        init = self.xp.asarray(_perturbed(encoder, self.opts["perturbation"], self.rng))
+        init = self.xp.asarray(  # on pxy's device (a CUDA tensor stays there)
+            _perturbed(encoder, self.opts["perturbation"], self.rng),
+            device=array_api_compat.device(self.pxy),
+        )
         tol, max_iter = self.opts["tol"], self.opts["max_iter"]
         if probe is not None:
             tol, max_iter = max(tol, 1e-8), min(max_iter, 5_000)
