@@ -47,7 +47,10 @@ def test_evaluate_writes_metrics_and_plots(capsys, runs):
 def test_evaluate_is_reproducible(capsys, runs):
     assert run_cli(capsys, "evaluate", runs / "b4", *FAST, "--no-plot")[0] == 0
     first = (runs / "b4" / "metrics.json").read_text()
-    assert run_cli(capsys, "evaluate", runs / "b4", *FAST, "--no-plot")[0] == 0
+    assert run_cli(capsys, "evaluate", runs / "b4", *FAST, "--no-plot", "--jobs", "2")[0] == 0
+    assert (runs / "b4" / "metrics.json").read_text() == first  # threads change nothing
+    code, _, err = run_cli(capsys, "evaluate", runs / "b4", *FAST, "--jobs", "-1")
+    assert_one_line_error(code, err, "n_jobs")
     assert (runs / "b4" / "metrics.json").read_text() == first
 
 

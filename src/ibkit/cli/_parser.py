@@ -283,6 +283,8 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", choices=("best", "last"), default="best")
     p.add_argument("--dci-estimators", type=int, default=100,
                    help="boosting stages of DCI (100 as in disentanglement_lib)")
+    p.add_argument("--jobs", type=int, default=0,
+                   help="threads for DCI's classifiers (default: all cores; values do not change)")
     p.add_argument("--no-plot", action="store_true", help="skip the plots")
 
 
