@@ -102,7 +102,7 @@ def fit_boosted_trees(
     else:
         mean = importance / n_relevant
         importance = mean / mean.sum()
-    return BoostedTrees(importance, classes[_decide(raw)], classes[_decide(raw_test)])
+    return BoostedTrees(importance, classes[_decide(raw.T)], classes[_decide(raw_test.T)])
 
 
 def _decide(raw: np.ndarray) -> np.ndarray:

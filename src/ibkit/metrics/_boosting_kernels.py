@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import njit, prange
+from .._jit import njit
 
 _MASK32 = 0xFFFFFFFF
 _RAND_R_MOD = 2147483648  # RAND_R_MAX + 1
@@ -163,16 +163,16 @@ def _partition(idx, goes_left, scratch, start, end):
 
 @njit()
 def _grow_tree(xt, order, g, max_depth, seed, tree_feature, tree_threshold, tree_left,
-               tree_right, leaf_of, importance):  # fmt: skip
+               tree_right, leaf_of, importance, idx, samples, scratch, goes_left):  # fmt: skip
     """Grow one regression tree on ``g`` (n,) depth-first exactly like sklearn's
     ``DepthFirstTreeBuilder`` (min_samples_split = 2, min_samples_leaf = 1). Fills the node
     arrays, ``leaf_of`` (n,) and the unnormalised impurity importances ``(d,)``; returns the
-    node count."""
+    node count. ``idx`` ``(d, n)``, ``samples``, ``scratch``, ``goes_left`` (n,) are work
+    space (reused across trees: allocating them per tree costs page faults)."""
     d, n = order.shape
-    idx = order.copy()
-    samples = np.arange(n).astype(order.dtype)  # sklearn's sample array, in its order
-    scratch = np.empty(n, dtype=order.dtype)
-    goes_left = np.empty(n, dtype=np.bool_)
+    idx[:, :] = order
+    for i in range(n):
+        samples[i] = i  # sklearn's sample array, in its order
     features = np.arange(d)
     constants = np.zeros(d, dtype=np.int64)
     rng = np.array([seed], dtype=np.int64)
@@ -260,29 +260,29 @@ def _apply_tree(xt, tree_feature, tree_threshold, tree_left, tree_right, out):
 
 @njit()
 def _negative_gradient(raw, y, neg_g):
-    """Negative gradient of the half log loss ``(n, T)``: ``1[y=k] − softmax_k`` for T ≥ 3
-    classes, ``y − expit(raw)`` for one binary column (sklearn's stable forms)."""
-    n, n_trees = raw.shape
+    """Negative gradient of the half log loss ``(T, n)``: ``1[y=k] − softmax_k`` for T ≥ 3
+    classes, ``y − expit(raw)`` for one binary row (sklearn's stable forms)."""
+    n_trees, n = raw.shape
     if n_trees == 1:
         for i in range(n):
-            r, t = raw[i, 0], float(y[i])
+            r, t = raw[0, i], float(y[i])
             if r > -37:
                 e = np.exp(-r)
-                neg_g[i, 0] = -(((1 - t) - t * e) / (1 + e))
+                neg_g[0, i] = -(((1 - t) - t * e) / (1 + e))
             else:
-                neg_g[i, 0] = -(np.exp(r) - t)
+                neg_g[0, i] = -(np.exp(r) - t)
         return
     p = np.empty(n_trees)
     for i in range(n):
-        top = raw[i, 0]
+        top = raw[0, i]
         for k in range(1, n_trees):
-            top = max(top, raw[i, k])
+            top = max(top, raw[k, i])
         total = 0.0
         for k in range(n_trees):
-            p[k] = np.exp(raw[i, k] - top)
+            p[k] = np.exp(raw[k, i] - top)
             total += p[k]
         for k in range(n_trees):
-            neg_g[i, k] = -(p[k] / total - (1.0 if y[i] == k else 0.0))
+            neg_g[k, i] = -(p[k] / total - (1.0 if y[i] == k else 0.0))
 
 
 @njit()
@@ -312,7 +312,7 @@ def _pairwise_sum(a, lo, n):
 
 
 @njit()
-def _leaf_values(neg_g_k, is_k, leaf_of, node_count, factor):
+def _leaf_values(neg_g_k, is_k, leaf_of, node_count, factor, g_sorted, h_sorted):
     """Newton leaf update ``factor · mean(g) / mean(p(1 − p))`` with ``p = y − g`` per leaf
     (0 where the denominator is below 1e-150), as sklearn's ``_update_terminal_regions``
     (the leaf's rows in ascending order, NumPy's pairwise sums)."""
@@ -322,7 +322,6 @@ def _leaf_values(neg_g_k, is_k, leaf_of, node_count, factor):
         count[leaf_of[i] + 1] += 1
     offset = np.cumsum(count)  # rows of leaf j at [offset[j], offset[j + 1])
     fill = offset[:-1].copy()
-    g_sorted, h_sorted = np.empty(n), np.empty(n)
     for i in range(n):
         leaf = leaf_of[i]
         g = neg_g_k[i]
@@ -341,51 +340,53 @@ def _leaf_values(neg_g_k, is_k, leaf_of, node_count, factor):
     return values
 
 
-@njit(parallel=True)
+@njit()
 def boost(xt, order, y, xt_test, raw_init, seeds, learning_rate, max_depth):  # pragma: no cover
     """Gradient boosting with log loss: ``seeds.shape[0]`` stages of ``T = seeds.shape[1]``
     depth-``max_depth`` trees on the presorted training codes ``xt`` ``(d, n)`` float32 and
     labels ``y`` (n,) in 0..K−1 (T = K for K ≥ 3, T = 1 for two classes).
 
-    Returns (importance sum over trees with a split ``(d,)``, number of such trees, raw
-    scores of the training rows ``(n, T)`` and of ``xt_test`` ``(d, m)`` → ``(m, T)``).
+    Runs without the GIL (callers thread over factors). Returns (importance sum over trees
+    with a split ``(d,)``, number of such trees, raw scores of the training rows ``(T, n)``
+    and of ``xt_test`` ``(d, m)`` → ``(T, m)``).
     """
     d, n = order.shape
+    m = xt_test.shape[1]
     n_stages, n_trees = seeds.shape
     cap = 2 ** (max_depth + 1) - 1
     factor = 1.0 if n_trees == 1 else (n_trees - 1) / n_trees
-    raw = np.empty((n, n_trees))
-    raw_test = np.empty((xt_test.shape[1], n_trees))
+    raw, raw_test, neg_g = np.empty((n_trees, n)), np.empty((n_trees, m)), np.empty((n_trees, n))
+    is_k = np.empty((n_trees, n))
     for k in range(n_trees):
-        raw[:, k] = raw_init[k]
-        raw_test[:, k] = raw_init[k]
-    neg_g = np.empty((n, n_trees))
-    imp_stage = np.zeros((n_trees, d))
-    relevant = np.zeros(n_trees, dtype=np.int64)
-    importance = np.zeros(d)
+        raw[k, :] = raw_init[k]
+        raw_test[k, :] = raw_init[k]
+        for i in range(n):
+            is_k[k, i] = (1.0 if y[i] == k else 0.0) if n_trees > 1 else float(y[i])
+    idx, samples, scratch = np.empty((d, n), order.dtype), np.empty(n, order.dtype), np.empty(
+        n, order.dtype
+    )
+    goes_left, leaf_of, leaf_test = np.empty(n, np.bool_), np.empty(n, np.int64), np.empty(
+        m, np.int64
+    )
+    g_sorted, h_sorted = np.empty(n), np.empty(n)
+    t_feat, t_thr = np.empty(cap, np.int64), np.empty(cap)
+    t_left, t_right = np.empty(cap, np.int64), np.empty(cap, np.int64)
+    importance, imp = np.zeros(d), np.zeros(d)
     n_relevant = 0
     for stage in range(n_stages):
         _negative_gradient(raw, y, neg_g)
-        for k in prange(n_trees):
-            g = neg_g[:, k].copy()
-            is_k = (y == k).astype(np.float64) if n_trees > 1 else y.astype(np.float64)
-            t_feat, t_thr = np.empty(cap, np.int64), np.empty(cap)
-            t_left, t_right = np.empty(cap, np.int64), np.empty(cap, np.int64)
-            leaf_of = np.empty(n, np.int64)
-            imp = np.zeros(d)
-            count = _grow_tree(xt, order, g, max_depth, seeds[stage, k], t_feat, t_thr,
-                               t_left, t_right, leaf_of, imp)  # fmt: skip
-            values = _leaf_values(g, is_k, leaf_of, count, factor)
-            for i in range(n):
-                raw[i, k] += learning_rate * values[leaf_of[i]]
-            leaf_test = np.empty(xt_test.shape[1], np.int64)
-            _apply_tree(xt_test, t_feat, t_thr, t_left, t_right, leaf_test)
-            for i in range(xt_test.shape[1]):
-                raw_test[i, k] += learning_rate * values[leaf_test[i]]
-            imp_stage[k] = imp
-            relevant[k] = 1 if count > 1 else 0
         for k in range(n_trees):  # sklearn's order: stage by stage, tree by tree
-            if relevant[k]:
-                importance += imp_stage[k]
+            imp[:] = 0.0
+            count = _grow_tree(xt, order, neg_g[k], max_depth, seeds[stage, k], t_feat, t_thr,
+                               t_left, t_right, leaf_of, imp, idx, samples, scratch,
+                               goes_left)  # fmt: skip
+            values = _leaf_values(neg_g[k], is_k[k], leaf_of, count, factor, g_sorted, h_sorted)
+            for i in range(n):
+                raw[k, i] += learning_rate * values[leaf_of[i]]
+            _apply_tree(xt_test, t_feat, t_thr, t_left, t_right, leaf_test)
+            for i in range(m):
+                raw_test[k, i] += learning_rate * values[leaf_test[i]]
+            if count > 1:
+                importance += imp
                 n_relevant += 1
     return importance, n_relevant, raw, raw_test

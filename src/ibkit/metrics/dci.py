@@ -128,15 +128,12 @@ def gbt_importance(
     of R sums to 1 (or is 0 for a factor no split uses).
 
     With numba installed (``ibkit[fast]``) the classifiers are :mod:`._boosting`'s compiled
-    copy of scikit-learn's algorithm (the same trees, 10–20× faster per thread; ``n_jobs``
-    threads grow the trees of a stage); without it, scikit-learn fits them (``n_jobs``
-    threads take the factors). Both give the same matrix and accuracies.
+    copy of scikit-learn's algorithm (the same trees, 10–20× faster per thread); without it,
+    scikit-learn fits them. Either way ``n_jobs`` threads take the factors, and both give
+    the same matrix and accuracies.
     """
     if _jit.HAVE_NUMBA:
-        fits = [
-            _fit_compiled(codes, factors[:, k], codes_test, n_estimators, random_state, n_jobs)
-            for k in range(factors.shape[1])
-        ]
+        fits = _fit_compiled(codes, factors, codes_test, n_estimators, random_state, n_jobs)
     else:
         fits = _fit_sklearn(codes, factors, codes_test, n_estimators, random_state, n_jobs)
     importance = np.stack([imp for imp, _, _ in fits], axis=1)  # (d, K)
@@ -146,21 +143,23 @@ def gbt_importance(
 
 
 def _fit_compiled(
-    codes: np.ndarray, labels: np.ndarray, codes_test: np.ndarray, n_estimators: int,
+    codes: np.ndarray, factors: np.ndarray, codes_test: np.ndarray, n_estimators: int,
     random_state: int, n_jobs: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """One factor's classifier by :mod:`._boosting` (numba), on ``n_jobs`` threads."""
-    import numba
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:  # fmt: skip
+    """Every factor's classifier by :mod:`._boosting` (numba, no GIL; factors in ``n_jobs``
+    threads)."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    previous = numba.get_num_threads()
-    numba.set_num_threads(min(n_jobs, numba.config.NUMBA_NUM_THREADS))
-    try:
-        fit = fit_boosted_trees(
-            codes, labels, codes_test, n_estimators=n_estimators, random_state=random_state
-        )
-    finally:
-        numba.set_num_threads(previous)
-    return np.abs(fit.importance), fit.predict_train, fit.predict_test
+    def fit(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        res = fit_boosted_trees(codes, factors[:, k], codes_test, n_estimators=n_estimators,
+                                random_state=random_state)  # fmt: skip
+        return np.abs(res.importance), res.predict_train, res.predict_test
+
+    # the largest factors first, so the threads finish together
+    order = np.argsort([-np.unique(factors[:, k]).size for k in range(factors.shape[1])])
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        done = dict(zip(order, pool.map(fit, order), strict=True))
+    return [done[k] for k in range(factors.shape[1])]
 
 
 def _fit_sklearn(
