@@ -19,14 +19,13 @@ from .._validation import (
     as_pmf,
     check_base,
     check_beta,
-    check_choice,
     check_int,
     check_positive,
 )
 from ..exceptions import InvalidParameterError
 from ._small import SmallSolution, is_small, solve_small
 from ._structure import prepare
-from .blahut_arimoto import METHODS, RDSolution, blahut_arimoto, solve_validated
+from .blahut_arimoto import RDSolution, blahut_arimoto, resolve_method, solve_validated
 
 __all__ = ["RDCurve", "auto_betas", "rd_curve"]
 
@@ -230,7 +229,7 @@ def rd_curve(
     tol: float = 1e-6,
     max_iter: int = 100_000,
     base: float = 2.0,
-    method: str = "cnm",
+    method: str | None = None,
     keep_encoders: bool = False,
     callback: Callback | None = None,
 ) -> RDCurve:
@@ -255,6 +254,9 @@ def rd_curve(
         ``n_points`` points covering D from D_max to near D_min.
     tol : float
         Certified gap per point (units of ``base``): every rate is within ``tol`` of R(D).
+    method : {"cnm", "squarem", "ba"} or None
+        Solver per point (see :func:`blahut_arimoto`); None: ``"cnm"`` in host memory,
+        ``"squarem"`` for arrays on an accelerator (the iteration then stays on the device).
     keep_encoders : bool
         Keep p(x̂|x) of every point (memory: n_points · n_x · n_xhat floats).
     callback : callable ``(index, total, solution)``, optional
@@ -274,8 +276,8 @@ def rd_curve(
     tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     base = check_base(base)
-    method = check_choice(method, "method", METHODS)
     d = xp.astype(d, px.dtype)
+    method = resolve_method(method, px, d)
     if betas is None:
         grid = auto_betas(px, d, n_points, base=base, method=method)
     else:
