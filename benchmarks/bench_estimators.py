@@ -10,8 +10,12 @@ Gaussian samples (``d`` pairs, true MI 1 nat). The samples carry 1e-10 uniform n
 ties are broken before anyone sees them; ibkit runs with ``jitter=0, standardize=False``,
 infomeasure with ``noise_level=0``; npeet-plus adds its own 1e-10 noise (which moves no
 neighbour count). scikit-learn's ``mutual_info_regression`` (scalar X and y only: d = 1)
-rescales and adds its own noise; it is compared with ibkit's ``standardize=True``. Times are
-the best of ``--repeat`` runs; ``÷ibkit`` is the peer's time over ibkit's. Peers missing from the
+rescales and adds its own noise; it is compared with ibkit's ``standardize=True``. ibkit runs
+on one thread (``workers=1``) and on all cores (``workers=-1``; the peers are single-threaded);
+with numba installed (``ibkit[fast]``) its numba kernels run, else SciPy's cKDTree. All
+estimators of a case are timed in alternating rounds (order reversed every other round), best
+of ``--repeat``; ``÷ib 1t`` and ``÷ib all`` are each time over ibkit's 1-thread and all-thread
+times. Peers missing from the
 environment are skipped (infomeasure needs numba), and so is infomeasure at N = 50000, d = 20
 unless ``--slow-peers`` (its Python loop over samples and single-threaded tree take ~20 min).
 A last table times the neural InfoNCE estimator's training steps against a plain PyTorch loop
@@ -33,13 +37,15 @@ import ibkit
 from ibkit.estimators import correlated_gaussian, estimate_mi
 
 
-def _best(fn: Callable[[], float], repeat: int) -> tuple[float, float]:
-    best, value = math.inf, math.nan
-    for _ in range(repeat):
-        start = time.perf_counter()
-        value = fn()
-        best = min(best, time.perf_counter() - start)
-    return value, best
+def _alternate(fns: dict[str, Callable[[], float]], repeat: int) -> dict[str, tuple[float, float]]:
+    """Best time of each function over ``repeat`` rounds, the order reversed every other round."""
+    best = {name: (math.nan, math.inf) for name in fns}
+    for i in range(repeat):
+        for name, fn in list(fns.items())[:: 1 if i % 2 == 0 else -1]:
+            start = time.perf_counter()
+            value = fn()
+            best[name] = (value, min(best[name][1], time.perf_counter() - start))
+    return best
 
 
 def _peers(x: np.ndarray, y: np.ndarray, k: int, *, slow: bool) -> dict[str, Callable[[], float]]:
@@ -72,25 +78,33 @@ def _peers(x: np.ndarray, y: np.ndarray, k: int, *, slow: bool) -> dict[str, Cal
 
 
 def run_case(n: int, d: int, k: int, repeat: int, slow: bool) -> list[tuple]:
+    """One (N, d) case: ibkit on 1 thread and on all, and each peer, timed in alternating rounds."""
     rng = np.random.default_rng(0)
     x, y = correlated_gaussian(n, dim=d, mi=1.0, seed=n + d)
     x = x + 1e-10 * rng.random(x.shape)
     y = y + 1e-10 * rng.random(y.shape)
+
+    def ours(workers: int, standardize: bool = False) -> Callable[[], float]:
+        opts = {"jitter": 0, "standardize": False} if not standardize else {}
+        return lambda: estimate_mi(x, y, method="ksg1", base=math.e, k=k, workers=workers,
+                                   **opts).value
+
+    fns = {"ibkit 1 thread": ours(1), "ibkit all threads": ours(-1)}
+    if d == 1:  # the comparison for scikit-learn, which rescales the samples itself
+        fns["ibkit std 1 thread"] = ours(1, standardize=True)
+        fns["ibkit std all"] = ours(-1, standardize=True)
+    fns.update(_peers(x, y, k, slow=slow))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the high-dimension warning, expected at d = 20
-        ours, t_ours = _best(lambda: estimate_mi(x, y, method="ksg1", base=math.e, k=k, jitter=0,
-                                                 standardize=False).value, repeat)
-        ours_std, t_std = math.nan, math.nan
-        if d == 1:  # the comparison for scikit-learn, which rescales the samples itself
-            ours_std, t_std = _best(
-                lambda: estimate_mi(x, y, method="ksg1", base=math.e, k=k).value, repeat)
-    rows = [(n, d, "ibkit", ours, t_ours, 1.0, 0.0)]
-    for name, fn in _peers(x, y, k, slow=slow).items():
-        value, seconds = _best(fn, repeat)
-        ref, t_ref = (ours_std, t_std) if name == "sklearn" else (ours, t_ours)
-        if name == "sklearn":
-            rows.append((n, d, "ibkit (standardize)", ours_std, t_std, 1.0, 0.0))
-        rows.append((n, d, name, value, seconds, seconds / t_ref, value - ref))
+        fns["ibkit 1 thread"]()  # compile / load the numba kernels outside the timings
+        best = _alternate(fns, repeat)
+    rows = []
+    for name, (value, seconds) in best.items():
+        std = name == "sklearn" or "std" in name
+        ref1, ref_all = (("ibkit std 1 thread", "ibkit std all") if std
+                         else ("ibkit 1 thread", "ibkit all threads"))
+        rows.append((n, d, name, value, seconds, seconds / best[ref1][1],
+                     seconds / best[ref_all][1], value - best[ref1][0]))
     return rows
 
 
@@ -141,17 +155,20 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
         [2000, 10_000] if args.quick else [5000, 50_000])
+    from ibkit._jit import HAVE_NUMBA
+
     print(f"ibkit {ibkit.__version__} from {os.path.dirname(ibkit.__file__)}; "
-          f"{os.cpu_count()} CPUs; KSG-1, k = {args.k}, nats, true MI 1 nat")
-    print(f"{'N':>6} {'d':>3} {'estimator':<20} {'estimate':>14} {'seconds':>9} {'÷ibkit':>7}"
-          f" {'Δ vs ibkit':>10}")
+          f"{os.cpu_count()} CPUs; backend {'numba' if HAVE_NUMBA else 'scipy'}; "
+          f"KSG-1, k = {args.k}, nats, true MI 1 nat")
+    print(f"{'N':>6} {'d':>3} {'estimator':<20} {'estimate':>14} {'seconds':>9} {'÷ib 1t':>7}"
+          f" {'÷ib all':>7} {'Δ vs ibkit':>10}")
     for n in sizes:
         for d in (int(v) for v in args.dims.split(",")):
             for row in run_case(n, d, args.k, 1 if n * d > 500_000 else args.repeat,
                                 args.slow_peers):
-                n_, d_, name, value, seconds, ratio, delta = row
-                print(f"{n_:>6} {d_:>3} {name:<20} {value:>14.10f} {seconds:>9.4f} {ratio:>7.1f}"
-                      f" {delta:>10.1e}", flush=True)
+                n_, d_, name, value, seconds, ratio1, ratio_all, delta = row
+                print(f"{n_:>6} {d_:>3} {name:<20} {value:>14.10f} {seconds:>9.4f} {ratio1:>7.1f}"
+                      f" {ratio_all:>7.1f} {delta:>10.1e}", flush=True)
     if args.neural_steps:
         print(f"\nneural (InfoNCE, separable critic 20-256-256-32, batch 128, CPU, "
               f"{args.neural_steps} steps)")
