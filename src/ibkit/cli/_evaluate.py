@@ -24,7 +24,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("evaluate takes one RUN_DIR (or several with --compare)")
     result = evaluate_run(args.runs[0], n_samples=args.n_samples, seed=args.seed,
                           checkpoint=args.checkpoint, dci_estimators=args.dci_estimators,
-                          plots=not args.no_plot, n_jobs=args.jobs or os.cpu_count() or 1)
+                          plots=not args.no_plot, n_jobs=args.jobs or os.cpu_count() or 1,
+                          progress=True)
     values = result["metrics"]
     shown = ", ".join(f"{k}={values[k]:.3f}" for k in ("mig", "dci.disentanglement", "sap",
                                                        "factor_vae.accuracy") if k in values)

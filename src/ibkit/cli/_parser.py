@@ -278,7 +278,9 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folder(s) of ibkit train")
     p.add_argument("--compare", action="store_true", help="tabulate and plot several runs")
     p.add_argument("--out", metavar="DIR", help="--compare output folder (default: beside runs)")
-    p.add_argument("--n-samples", type=int, default=10_000, help="ground-truth draws (10000)")
+    p.add_argument("--n-samples", type=int, default=10_000,
+                   help="ground-truth draws (10000 as disentanglement_lib; β-VAE and FactorVAE "
+                        "then encode ~2M observations, minutes on a CPU; 2000 for a quick look)")
     p.add_argument("--seed", type=int, default=0, help="seed of the draws and classifiers")
     p.add_argument("--checkpoint", choices=("best", "last"), default="best")
     p.add_argument("--dci-estimators", type=int, default=100,

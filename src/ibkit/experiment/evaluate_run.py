@@ -108,14 +108,14 @@ def _representation(model: Any) -> Any:
 def evaluate_run(
     run_dir: str | Path, *, n_samples: int = 10_000, seed: int = 0, checkpoint: str = "best",
     dci_estimators: int = 100, metrics: Sequence[str] | None = None, plots: bool = True,
-    write: bool = True, n_jobs: int = 1,
+    write: bool = True, n_jobs: int = 1, progress: bool = False,
 ) -> dict[str, Any]:
     """Compute every metric for a run trained on ``dsprites``; write them into the run folder.
 
     Writes ``metrics.json`` (values, settings, ibkit version), ``metrics.png/svg`` (bar chart)
     and ``eval_traversals.png/svg`` atomically (all or none); ``write=False`` only returns
     the result dict (``{"metrics": {...}, "n_samples", "seed", ...}``). ``n_jobs`` threads
-    fit DCI's classifiers (the values do not depend on it).
+    fit DCI's classifiers (the values do not depend on it); ``progress`` shows a bar.
     """
     from ..datasets import ProceduralDSprites
     from ..metrics import evaluate_all
@@ -130,7 +130,7 @@ def evaluate_run(
     check_int(n_samples, "n_samples", minimum=10)
     values = evaluate_all(_representation(model), ProceduralDSprites(), n_samples=n_samples,
                           seed=seed, metrics=metrics, dci_estimators=dci_estimators,
-                          n_jobs=check_int(n_jobs, "n_jobs", minimum=1))
+                          n_jobs=check_int(n_jobs, "n_jobs", minimum=1), progress=progress)
     result = {"metrics": values, "n_samples": n_samples, "seed": seed, "checkpoint": checkpoint,
               "dci_estimators": dci_estimators, "ibkit_version": __version__}
     if not write:
