@@ -15,10 +15,7 @@ The ``gpu`` tests repeat this on CUDA and compare with NumPy (deselected without
 
 from __future__ import annotations
 
-import contextlib
 import warnings
-from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -36,47 +33,7 @@ from ibkit.ib._iterative import CHECK_EVERY
 
 torch = pytest.importorskip("torch")
 
-_COPIES = ("__array__", "numpy", "tolist", "cpu")
-_READS = ("item", "__float__", "__int__", "__bool__", "__index__")
-
-
-@contextlib.contextmanager
-def host_guard(meta_default: bool = True) -> Iterator[Counter[str]]:
-    """Refuse host copies of tensors, count host reads, and make ``meta`` the default device."""
-    counts: Counter[str] = Counter()
-    saved = {name: getattr(torch.Tensor, name) for name in (*_COPIES, *_READS)}
-
-    def refuse(name: str) -> Any:
-        def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-            raise AssertionError(f"Tensor.{name}() inside the solver: a copy to the host")
-
-        return method
-
-    depth = [0]  # the default-device mode re-dispatches a read through the patched method
-
-    def count(name: str) -> Any:
-        def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-            counts[name] += depth[0] == 0
-            depth[0] += 1
-            try:
-                return saved[name](self, *args, **kwargs)
-            finally:
-                depth[0] -= 1
-
-        return method
-
-    try:
-        for name in _COPIES:
-            setattr(torch.Tensor, name, refuse(name))
-        for name in _READS:
-            setattr(torch.Tensor, name, count(name))
-        if meta_default:
-            torch.set_default_device("meta")
-        yield counts
-    finally:
-        torch.set_default_device(None)
-        for name, method in saved.items():
-            setattr(torch.Tensor, name, method)
+from tests.host_guard import host_guard  # noqa: E402 (needs torch)
 
 
 def _cpu(pxy: np.ndarray) -> Any:
@@ -86,7 +43,7 @@ def _cpu(pxy: np.ndarray) -> Any:
 def _reads(run: Any) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        with host_guard() as counts:
+        with host_guard(meta_default=True) as counts:
             run()
     return sum(counts.values())
 
@@ -94,7 +51,7 @@ def _reads(run: Any) -> int:
 @pytest.mark.parametrize("alpha", [1.0, 0.5, 0.0])
 def test_single_solver_runs_on_the_data_device(alpha):
     pxy = clustered_joint(30, 8, 3, seed=0)
-    with host_guard() as counts:
+    with host_guard(meta_default=True) as counts:
         sol = information_bottleneck(_cpu(pxy), 12.0, 4, alpha=alpha, seed=1, tol=1e-9)
     assert sol.encoder.device.type == "cpu" and sol.decoder.device.type == "cpu"
     ref = information_bottleneck(pxy, 12.0, 4, alpha=alpha, seed=1, tol=1e-9)
@@ -107,7 +64,7 @@ def test_single_solver_runs_on_the_data_device(alpha):
 def test_batch_solver_runs_on_the_data_device(alpha):
     pxy = dirichlet_joint(40, 8, seed=2)
     betas = [0.5, 4.0, 30.0]
-    with host_guard() as counts:
+    with host_guard(meta_default=True) as counts:
         res = information_bottleneck_batch(_cpu(pxy), betas, 4, alpha=alpha, seed=0, tol=1e-9)
     assert res.encoder.device.type == "cpu" and res.I_TY.device.type == "cpu"
     ref = information_bottleneck_batch(pxy, betas, 4, alpha=alpha, seed=0, tol=1e-9)
@@ -144,7 +101,7 @@ def test_curve_iterations_stay_on_the_device(monkeypatch):
     solves: list[int] = []
 
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        with host_guard() as counts:
+        with host_guard(meta_default=True) as counts:
             out = inner(*args, **kwargs)
         solves.append(sum(counts.values()) - out[3] // CHECK_EVERY)
         assert out[0].device.type == "cpu"

@@ -11,9 +11,6 @@ this on CUDA where one is present (deselected by default).
 from __future__ import annotations
 
 import sys
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import SimpleNamespace
 
 import numpy as np
@@ -24,44 +21,15 @@ from ibkit.rate_distortion import blahut_arimoto, rd_curve
 from ibkit.rate_distortion.blahut_arimoto import on_host, resolve_method
 
 torch = pytest.importorskip("torch")
+
+from tests.host_guard import host_guard  # noqa: E402 (needs torch)
+
 solver_module = sys.modules["ibkit.rate_distortion.blahut_arimoto"]
 
 COPIES = ("__array__", "numpy", "tolist", "cpu", "__dlpack__")  # ways to reach host memory
 SYNCS = ("__float__", "__bool__", "__int__", "__index__", "item")  # scalar reads
 SYNCS_PER_EVALUATION = 6  # gap (2), objective (1), underflow test (1), SQUAREM step (2)
 TOL = 1e-4  # bits: SQUAREM's tail on a sparse optimum is slow (CNM's strength), keep it short
-
-
-@contextmanager
-def no_host_copies() -> Iterator[Counter]:
-    """Make tensor → host copies raise; count scalar reads (``Counter`` by method name)."""
-    counts: Counter = Counter()
-    saved = {name: getattr(torch.Tensor, name) for name in COPIES + SYNCS}
-
-    def refuse(name: str):
-        def method(self, *args, **kwargs):
-            raise AssertionError(f"host copy inside the solver: Tensor.{name}")
-
-        return method
-
-    def count(name: str):
-        original = saved[name]
-
-        def method(self, *args, **kwargs):
-            counts[name] += 1
-            return original(self, *args, **kwargs)
-
-        return method
-
-    try:
-        for name in COPIES:
-            setattr(torch.Tensor, name, refuse(name))
-        for name in SYNCS:
-            setattr(torch.Tensor, name, count(name))
-        yield counts
-    finally:
-        for name, method in saved.items():
-            setattr(torch.Tensor, name, method)
 
 
 def _problem(n: int = 61, device: str = "cpu"):
@@ -86,7 +54,7 @@ def test_device_path_makes_no_host_copies(monkeypatch):
     src, px, d = _problem()
     reference = blahut_arimoto(src.px, src.distortion, 3.0, tol=1e-9)  # NumPy, CNM
     monkeypatch.setattr(solver_module, "on_host", lambda array: False)  # as for CUDA tensors
-    with no_host_copies() as syncs:
+    with host_guard() as syncs:
         sol = blahut_arimoto(px, d, 3.0, tol=TOL)
     assert isinstance(sol.encoder, torch.Tensor) and isinstance(sol.output_marginal, torch.Tensor)
     assert sol.converged and 0.0 <= sol.gap <= TOL
@@ -101,7 +69,7 @@ def test_device_curve_makes_no_host_copies(monkeypatch):
     betas = [0.5, 2.0, 6.0]
     reference = rd_curve(src.px, src.distortion, betas, tol=1e-8)
     monkeypatch.setattr(solver_module, "on_host", lambda array: False)
-    with no_host_copies() as syncs:
+    with host_guard() as syncs:
         curve = rd_curve(px, d, betas, tol=TOL)
     assert curve.converged.all()
     # R(D) + βD (bits) is pinned to the gap; R alone is not where the curve is flat (β = 0.5)
@@ -130,7 +98,7 @@ gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA dev
 def test_cuda_default_runs_on_the_device_without_host_copies():
     src, px, d = _problem(201, device="cuda")
     reference = blahut_arimoto(src.px, src.distortion, 3.0, tol=1e-9)
-    with no_host_copies() as syncs:
+    with host_guard() as syncs:
         sol = blahut_arimoto(px, d, 3.0, tol=TOL)
     assert sol.encoder.device.type == "cuda" and sol.output_marginal.device.type == "cuda"
     assert sol.converged and sol.rate == pytest.approx(reference.rate, abs=2 * TOL)
