@@ -22,6 +22,11 @@ the same fixed point in tens of iterations: each iteration
 4. backtracks along the step until the Lagrangian increases, normalises, drops zero
    weights; if no step helps, moves mass toward the largest gradient (a vertex step).
 
+log Z of the accepted step is carried into the next iteration. On NumPy float64 input (with
+numba) the Newton system's scaled rows with their Gram bands, and the candidate search, are
+compiled kernels (:mod:`._cnm_jit`, one pass each instead of several NumPy passes); every
+other input keeps the array-API path, with the same iterates to rounding.
+
 References
 ----------
 Wang (2007), "On fast computation of the non-parametric maximum likelihood estimate of a
@@ -38,7 +43,9 @@ import array_api_compat
 import numpy as np
 
 from .._array import Array, logsumexp, to_numpy
-from ._nnls import gram, nonnegative_quadratic
+from .._jit import HAVE_NUMBA
+from ._cnm_jit import candidates, scaled_block
+from ._nnls import _BLOCK_ROWS, gram, nonnegative_quadratic
 from ._structure import DenseOps, Prepared, ToeplitzOps, kernel_ops
 
 __all__ = ["CNMResult", "cnm_solve"]
@@ -48,6 +55,7 @@ _TRUST_LOG = math.log(100.0)
 _TINY_Z = 1e-250  # below this, Z(x) is recomputed in the log domain
 _STALL_ITERATIONS = 50
 _ROUNDING = 8 * np.finfo(np.float64).eps
+_JIT = HAVE_NUMBA  # compiled kernels (._cnm_jit) for NumPy float64 input; tests switch it off
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,8 @@ class _Problem:
     def __init__(self, px: Array, prepared: Prepared, beta: float, xp: Any) -> None:
         self.xp, self.px, self.beta, self.prepared = xp, px, beta, prepared
         self.device = array_api_compat.device(px)
+        # numba kernels only on NumPy float64 host arrays; everything else: array-API path
+        self.jit = bool(_JIT and array_api_compat.is_numpy_namespace(xp) and px.dtype == np.float64)
         self.support_x = px > 0
         self._ones, self._zeros = xp.ones_like(px), xp.zeros_like(px)  # (n_x,)
         self.log_px = xp.log(xp.where(self.support_x, px, self._ones))
@@ -176,6 +186,9 @@ class _Problem:
         the simplex): min ½ wᵀHw - gᵀw with H = Σ_x p S_x S_xᵀ, g = 2c - 1 on the support
         ``idx``, from the current weights ``start`` (a warm start for the active set)."""
         xp = self.xp
+        if self.jit and float(np.max(-log_z)) < _MAX_EXPONENT:  # one compiled pass for A
+            a, finite, low, high = scaled_block(self.columns(idx), self.px, log_z, _BLOCK_ROWS)
+            return self._newton_solve(a, log_c[idx], start, finite, (low, high))
         scale = xp.sqrt(self.px)  # (n_x,)
         if float(xp.max(-log_z)) < _MAX_EXPONENT:  # S = K / Z directly
             a = (scale * xp.exp(-log_z))[:, None] * self.columns(idx)
@@ -184,14 +197,25 @@ class _Problem:
             exponent = xp.clip(-self.beta * cols - log_z[:, None], max=_MAX_EXPONENT)
             a = scale[:, None] * xp.exp(exponent)
         a = to_numpy(a)  # (n_x, m)
+        return self._newton_solve(a, log_c[idx], start, bool(np.all(np.isfinite(a))))
+
+    def _newton_solve(
+        self,
+        a: np.ndarray,
+        log_c: np.ndarray,
+        start: np.ndarray,
+        finite: bool,
+        bands: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray | None:
+        """The Newton step from A = diag(√p / Z) K ``(n_x, m)`` (H = AᵀA), log c on the
+        support ``(m,)`` and the warm start ``(m,)``; ``bands``: the per-block column bands
+        of :func:`gram` when the caller has them."""
         with np.errstate(over="ignore", invalid="ignore"):
-            hessian, work = (
-                gram(a) if np.all(np.isfinite(a)) else (a.T @ a, 2.0 * a.size * a.shape[1])
-            )
+            hessian, work = gram(a, bands) if finite else (a.T @ a, 2.0 * a.size * a.shape[1])
         self.flops += work + 4.0 * a.size
         if not np.all(np.isfinite(hessian)):
             return None
-        gradient = 2.0 * np.exp(np.minimum(log_c[idx], _MAX_EXPONENT)) - 1.0
+        gradient = 2.0 * np.exp(np.minimum(log_c, _MAX_EXPONENT)) - 1.0
         ridge = 1e-12 * max(float(np.trace(hessian)) / hessian.shape[0], 1e-300)
         try:
             hessian[np.diag_indices_from(hessian)] += ridge
@@ -210,8 +234,11 @@ def _gap(log_c: np.ndarray, idx: np.ndarray, weights: np.ndarray, peak: float) -
     return max(peak - float(np.sum(weights * np.exp(c_s) * c_s)), 0.0)
 
 
-def _candidates(log_c: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Support points plus every index-local maximum of c above 1 and the global maximum."""
+def _candidates(log_c: np.ndarray, idx: np.ndarray, jit: bool = False) -> np.ndarray:
+    """Support points plus every index-local maximum of c above 1 and the global maximum
+    (sorted; ``jit``: by the compiled twin :func:`._cnm_jit.candidates`, the same set)."""
+    if jit:
+        return candidates(log_c, idx)
     padded = np.concatenate(([-np.inf], log_c, [-np.inf]))
     local = (log_c >= padded[:-2]) & (log_c >= padded[2:]) & (log_c > 0)
     new = np.flatnonzero(local)
@@ -231,9 +258,9 @@ def cnm_solve(
     idx = np.flatnonzero(q0_host > 0)
     weights = q0_host[idx] / q0_host[idx].sum()
     gap, best, since_best, iterations = math.inf, math.inf, 0, 0
+    log_z = problem.log_z(idx, weights)  # then carried over from the accepted step
     while iterations < max_iter:
         iterations += 1
-        log_z = problem.log_z(idx, weights)
         log_c, peak = problem.log_gradient(log_z, idx)
         gap = _gap(log_c, idx, weights, peak)
         rounding = peak - float(log_c.max())  # the FFT's error bound (0 for the dense kernel)
@@ -250,7 +277,7 @@ def cnm_solve(
         if log_c[idx].max() > 1.0:
             log_z, log_c, weights = _boost(problem, idx, weights, log_z, log_c)
         previous = weights
-        idx, weights = _improve(problem, idx, weights, log_z, log_c)
+        idx, weights, log_z = _improve(problem, idx, weights, log_z, log_c)
         if weights is previous:  # no step improved the dual even within rounding: stalled
             break
     marginal = np.zeros(prepared.shape[1])
@@ -275,9 +302,10 @@ def _boost(
 
 def _improve(
     problem: _Problem, idx: np.ndarray, weights: np.ndarray, log_z: Array, log_c: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """One CNM iteration: Newton step on the enlarged support, else a vertex step."""
-    grown = _candidates(log_c, idx)
+) -> tuple[np.ndarray, np.ndarray, Array]:
+    """One CNM iteration: Newton step on the enlarged support, else a vertex step; the new
+    support, its weights and their log Z (the values the next iteration starts from)."""
+    grown = _candidates(log_c, idx, problem.jit)
     old = np.zeros(grown.size)
     old[np.searchsorted(grown, idx)] = weights
     base_value = problem.dual(log_z) - 1.0  # the Lagrangian ℓ(q) - Σq at the simplex point
@@ -298,13 +326,13 @@ def _improve(
             # Lagrangian ℓ(w) - Σw; normalising w afterwards can only raise it further.
             value = problem.dual(new_log_z) + math.log(mass) - mass
             if value > base_value + slack:
-                return new_idx, new_w
+                return new_idx, new_w, new_log_z
             if value >= base_value - slack and _gap_at(problem, new_idx, new_w, new_log_z) < _gap(
                 log_c, idx, weights, float(log_c.max())
             ):  # a tie within rounding (ℓ moves by ~gap² near the optimum): judge by the gap
-                return new_idx, new_w
+                return new_idx, new_w, new_log_z
             step = step / 2.0
-    return _vertex_step(problem, idx, weights, base_value + 1.0, int(np.argmax(log_c)))
+    return _vertex_step(problem, idx, weights, log_z, base_value + 1.0, int(np.argmax(log_c)))
 
 
 def _gap_at(problem: _Problem, idx: np.ndarray, weights: np.ndarray, log_z: Array) -> float:
@@ -313,8 +341,13 @@ def _gap_at(problem: _Problem, idx: np.ndarray, weights: np.ndarray, log_z: Arra
 
 
 def _vertex_step(
-    problem: _Problem, idx: np.ndarray, weights: np.ndarray, base_value: float, best: int
-) -> tuple[np.ndarray, np.ndarray]:
+    problem: _Problem,
+    idx: np.ndarray,
+    weights: np.ndarray,
+    log_z: Array,
+    base_value: float,
+    best: int,
+) -> tuple[np.ndarray, np.ndarray, Array]:
     """Fallback: move mass t toward the vertex with the largest gradient (its directional
     derivative c - 1 is positive whenever the gap is), backtracking on t; else one BA step."""
     grown = np.union1d(idx, [best])
@@ -325,8 +358,8 @@ def _vertex_step(
     for _ in range(60):
         trial = (1.0 - t) * old + t * vertex
         keep = trial > 0
-        value = problem.dual(problem.log_z(grown[keep], trial[keep]))
-        if value > base_value:
-            return grown[keep], trial[keep]
+        new_log_z = problem.log_z(grown[keep], trial[keep])
+        if problem.dual(new_log_z) > base_value:
+            return grown[keep], trial[keep], new_log_z
         t /= 2.0
-    return idx, weights
+    return idx, weights, log_z

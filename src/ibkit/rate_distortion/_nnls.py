@@ -11,7 +11,10 @@ conditioning of H):
   up to date — a row appended per entering variable (one triangular solve), Givens rotations
   per leaving one — so each step costs :math:`O(|P|^2)`, not a factorisation. Consecutive CNM
   supports differ in a few points, so a call takes tens of steps where a cold start takes
-  about one per positive weight.
+  about one per positive weight. The warm start's factor is one blocked LAPACK Cholesky of
+  :math:`H_{PP}` (appending one variable at a time only where a pivot fails the
+  independence test), and the entering variable's :math:`g - Hw` is computed off P only,
+  from the |P| non-zero weights: :math:`O((m - |P|)\,|P|)` per step instead of :math:`m^2`.
 * **SciPy**: the Cholesky factor R of H, the unconstrained minimiser when it is non-negative,
   else :func:`scipy.optimize.nnls` on :math:`\min \|R w - R^{-\top} g\|` (a cold start).
 
@@ -39,7 +42,9 @@ _BLOCK_ROWS = 128  # rows of A per block of the banded Gram product
 _MIN_BANDED = 48  # narrower A: one dense product is as fast
 
 
-def gram(a: np.ndarray) -> tuple[np.ndarray, float]:
+def gram(
+    a: np.ndarray, bands: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, float]:
     r"""H = AᵀA ``(m, m)`` for A ``(n, m)``, and the FLOPs spent; entries of A below
     :math:`\tau \max_k a_{xk}` in their row, :math:`\tau = 10^{-14}/m`, are skipped.
 
@@ -53,19 +58,15 @@ def gram(a: np.ndarray) -> tuple[np.ndarray, float]:
     that decays away from the diagonal (a distortion of x − x̂ on a grid) each block needs
     only a band of columns; the perturbation is 1/100 of the ridge
     :math:`10^{-12}\,\mathrm{tr}\, H / m` CNM adds anyway, and only moves the search
-    direction, never the certificate.
+    direction, never the certificate. ``bands``, when given, are the per-block [low, high)
+    of that rule, computed by the caller (:func:`._cnm_jit.scaled_block`, fused with the
+    scaling of A); blocks with low ≥ high hold no kept entry.
     """
     n, m = a.shape
     if m < _MIN_BANDED:
         return a.T @ a, 2.0 * n * m * m
-    kept = a > (1e-14 / m) * np.max(a, axis=1, keepdims=True)  # (n, m)
-    blocks = -(-n // _BLOCK_ROWS)
-    padded = np.zeros((blocks * _BLOCK_ROWS, m), dtype=bool)
-    padded[:n] = kept
-    used = padded.reshape(blocks, _BLOCK_ROWS, m).any(axis=1)  # (blocks, m)
-    low = np.argmax(used, axis=1)  # (blocks,)
-    high = m - np.argmax(used[:, ::-1], axis=1)  # (blocks,)
-    live = np.flatnonzero(used.any(axis=1))
+    low, high = _bands(a) if bands is None else bands  # (blocks,) each
+    live = np.flatnonzero(high > low)
     banded = float(np.sum((high - low)[live].astype(float) ** 2)) * _BLOCK_ROWS
     if banded > 0.5 * n * m * m:
         return a.T @ a, 2.0 * n * m * m  # no band to speak of
@@ -77,19 +78,47 @@ def gram(a: np.ndarray) -> tuple[np.ndarray, float]:
     return hessian, 2.0 * banded + 2.0 * n * m  # products, and the mask
 
 
+def _bands(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per block of rows, the column band [low, high) of A's kept entries ``(blocks,)``."""
+    n, m = a.shape
+    kept = a > (1e-14 / m) * np.max(a, axis=1, keepdims=True)  # (n, m)
+    blocks = -(-n // _BLOCK_ROWS)
+    padded = np.zeros((blocks * _BLOCK_ROWS, m), dtype=bool)
+    padded[:n] = kept
+    used = padded.reshape(blocks, _BLOCK_ROWS, m).any(axis=1)  # (blocks, m)
+    low = np.argmax(used, axis=1)  # (blocks,)
+    high = np.where(used.any(axis=1), m - np.argmax(used[:, ::-1], axis=1), 0)  # (blocks,)
+    return low, high
+
+
+@njit()
+def _row_dot(lower: np.ndarray, i: int, vec: np.ndarray, n: int) -> float:  # pragma: no cover
+    """lower[i, :n] · vec[:n] with four partial sums (no serial dependence between FMAs)."""
+    s0 = s1 = s2 = s3 = 0.0
+    t = 0
+    while t + 4 <= n:
+        s0 += lower[i, t] * vec[t]
+        s1 += lower[i, t + 1] * vec[t + 1]
+        s2 += lower[i, t + 2] * vec[t + 2]
+        s3 += lower[i, t + 3] * vec[t + 3]
+        t += 4
+    while t < n:
+        s0 += lower[i, t] * vec[t]
+        t += 1
+    return (s0 + s1) + (s2 + s3)
+
+
 @njit()
 def _solve(lower: np.ndarray, k: int, rhs: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
-    """out[:k] = (L Lᵀ)⁻¹ rhs[:k] for the leading k × k block of ``lower``."""
+    """out[:k] = (L Lᵀ)⁻¹ rhs[:k] for the leading k × k block of ``lower``: L y = rhs by rows
+    (dot products), then Lᵀ x = y by rows of L (axpy updates, contiguous)."""
     for i in range(k):
-        s = rhs[i]
-        for j in range(i):
-            s -= lower[i, j] * out[j]
-        out[i] = s / lower[i, i]
+        out[i] = (rhs[i] - _row_dot(lower, i, out, i)) / lower[i, i]
     for i in range(k - 1, -1, -1):
-        s = out[i]
-        for j in range(i + 1, k):
-            s -= lower[j, i] * out[j]
-        out[i] = s / lower[i, i]
+        xi = out[i] / lower[i, i]
+        out[i] = xi
+        for j in range(i):
+            out[j] -= lower[i, j] * xi
 
 
 @njit()
@@ -99,10 +128,7 @@ def _append(
     """Add variable j as row k of the factor; False if H_jj's pivot vanishes (dependent)."""
     row = np.empty(k)
     for i in range(k):
-        s = hessian[order[i], j]
-        for t in range(i):
-            s -= lower[i, t] * row[t]
-        row[i] = s / lower[i, i]
+        row[i] = (hessian[order[i], j] - _row_dot(lower, i, row, i)) / lower[i, i]
     pivot = hessian[j, j]
     for i in range(k):
         pivot -= row[i] * row[i]
@@ -162,6 +188,35 @@ def _step_to_feasible(
 
 
 @njit()
+def _start_factor(
+    hessian: np.ndarray, x0: np.ndarray, lower: np.ndarray, order: np.ndarray
+) -> int:  # pragma: no cover
+    """LAPACK's Cholesky factor of :math:`H_{PP}`, P = {x0 > 0} in index order, into
+    ``lower`` (what appending P's variables one by one builds, in one blocked call);
+    returns |P|, or 0 where a pivot fails :func:`_append`'s independence test."""
+    k = 0
+    for i in range(x0.shape[0]):
+        if x0[i] > 0.0:
+            order[k] = i
+            k += 1
+    if k == 0:
+        return 0
+    block = np.empty((k, k))
+    for r in range(k):
+        for c in range(k):
+            block[r, c] = hessian[order[r], order[c]]
+    try:
+        factor = np.linalg.cholesky(block)
+    except Exception:  # not numerically positive definite
+        return 0
+    for r in range(k):
+        if not factor[r, r] * factor[r, r] > _DEPENDENT * block[r, r]:
+            return 0
+    lower[:k, :k] = factor
+    return k
+
+
+@njit()
 def _active_set(
     hessian: np.ndarray, g: np.ndarray, x0: np.ndarray, max_steps: int
 ) -> tuple[np.ndarray, bool, int]:  # pragma: no cover
@@ -171,11 +226,14 @@ def _active_set(
     lower, order = np.zeros((m, m)), np.empty(m, np.int64)
     x, z, rhs = np.zeros(m), np.empty(m), np.empty(m)
     inset, banned = np.zeros(m, np.bool_), np.zeros(m, np.bool_)
-    k = 0
-    for i in range(m):
-        if x0[i] > 0.0 and _append(lower, k, order, hessian, i):
-            x[i], inset[i] = x0[i], True
-            k += 1
+    k = _start_factor(hessian, x0, lower, order)
+    for i in order[:k]:
+        x[i], inset[i] = x0[i], True
+    if k == 0:  # a pivot failed above: one variable at a time, skipping dependent ones
+        for i in range(m):
+            if x0[i] > 0.0 and _append(lower, k, order, hessian, i):
+                x[i], inset[i] = x0[i], True
+                k += 1
     tol = 1e-13 * np.max(np.abs(g))
     solve = True
     for step in range(max_steps):
@@ -188,11 +246,15 @@ def _active_set(
                 continue
             for i in range(k):
                 x[order[i]] = z[i]
-        dual = g - hessian @ x  # (m,) -∇ of the objective
         best, top = -1, tol
-        for i in range(m):
-            if not inset[i] and not banned[i] and dual[i] > top:
-                best, top = i, dual[i]
+        for i in range(m):  # -∇ of the objective, g - Hx, off the passive set (x = 0 there)
+            if inset[i] or banned[i]:
+                continue
+            dual = g[i]
+            for t in range(k):
+                dual -= hessian[i, order[t]] * x[order[t]]
+            if dual > top:
+                best, top = i, dual
         if best < 0:
             return x, True, step + 1
         solve = _append(lower, k, order, hessian, best)

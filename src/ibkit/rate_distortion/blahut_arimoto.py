@@ -11,6 +11,7 @@ import numpy as np
 
 from .._array import Array, get_namespace, log_base
 from .._fixed_point import certified_iteration, normalize_log
+from .._jit import HAVE_NUMBA
 from .._validation import (
     as_matrix,
     as_pmf,
@@ -22,6 +23,7 @@ from .._validation import (
 )
 from ..exceptions import ConvergenceWarning, ShapeMismatchError
 from ._cnm import cnm_solve
+from ._cnm_jit import expected_distortion
 from ._kernels import AutoKernel, LogKernel
 from ._small import is_small, solve_small
 from ._structure import Prepared, prepare, spaced_start
@@ -32,6 +34,7 @@ METHODS = ("cnm", "squarem", "ba")
 
 WARM_START_MIX = 1e-3  # uniform mass mixed into a warm start so pruned points can return
 _TINY_Z = 1e-250  # below this the encoder is recomputed in the log domain
+_JIT = HAVE_NUMBA  # compiled E[d] on NumPy float64 input; tests switch it off
 
 
 def on_host(array: Any) -> bool:
@@ -145,13 +148,14 @@ def solution_from_marginal(
     exponentials, unless some Z(x) would underflow.
     """
     support = xp.nonzero(q > 0)[0]  # (m,)
-    d_s = xp.take(d, support, axis=1)  # (n_x, m)
     q_s = xp.take(q, support)  # (m,)
     log_q = xp.log(q_s)  # (m,)
     scaled = _scaled_kernel(kernel, q_s, beta, xp) if kernel is not None else None
+    d_s = None
     if scaled is not None:
         enc_s, log_z = scaled
     else:
+        d_s = xp.take(d, support, axis=1)  # (n_x, m)
         exponent = log_q[None, :] - beta * d_s  # (n_x, m)
         shift = xp.max(exponent, axis=1)  # (n_x,)
         enc_s = xp.exp(exponent - shift[:, None])  # (n_x, m)
@@ -159,7 +163,7 @@ def solution_from_marginal(
         enc_s = enc_s / z[:, None]
         log_z = xp.log(z) + shift  # (n_x,)
     marg_s = px @ enc_s  # (m,)
-    distortion = float(xp.sum(px @ (enc_s * d_s)))
+    distortion = _expected_distortion(px, enc_s, d, d_s, support, xp)
     positive = marg_s > 0
     safe = xp.where(positive, marg_s, xp.ones_like(marg_s))
     cross = xp.sum(xp.where(positive, marg_s * (log_q - xp.log(safe)), xp.zeros_like(marg_s)))
@@ -176,6 +180,23 @@ def solution_from_marginal(
     positions = xp.arange(n_xhat, device=array_api_compat.device(d))  # (n_xhat,)
     scatter = xp.astype(positions[:, None] == support[None, :], d.dtype)  # (n_xhat, m)
     return enc_s @ scatter.T, scatter @ marg_s, rate, distortion
+
+
+def _expected_distortion(
+    px: Array, enc_s: Array, d: Array, d_s: Array | None, support: Array, xp: Any
+) -> float:
+    r""":math:`D = \sum_x p(x) \sum_{\hat x} p(\hat x|x)\, d(x, \hat x)` from the encoder's
+    columns ``(n_x, m)`` on ``support`` ``(m,)``; on NumPy float64 with numba a compiled
+    loop reads d only where the encoder is non-zero (the same sum to rounding)."""
+    if _JIT and d_s is None and _is_float64_numpy(px, enc_s, d):
+        return float(expected_distortion(px, enc_s, d, np.asarray(support, np.int64)))
+    if d_s is None:
+        d_s = xp.take(d, support, axis=1)  # (n_x, m)
+    return float(xp.sum(px @ (enc_s * d_s)))
+
+
+def _is_float64_numpy(*arrays: Any) -> bool:
+    return all(isinstance(a, np.ndarray) and a.dtype == np.float64 for a in arrays)
 
 
 def _scaled_kernel(
