@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import array_api_compat
@@ -77,7 +78,8 @@ class RDSolution:
     lower_bound : float
         Blahut's lower bound on R(``distortion``); ``rate - lower_bound`` certifies optimality.
     encoder : array, shape ``(n_x, n_xhat)``
-        p(x̂|x), rows sum to 1.
+        p(x̂|x), rows sum to 1. Built on first access (a property): a sweep that only needs
+        the curve never fills the dense matrix.
     output_marginal : array, shape ``(n_xhat,)``
         p(x̂) = Σ_x p(x) p(x̂|x).
     beta : float
@@ -93,12 +95,19 @@ class RDSolution:
     rate: float
     distortion: float
     lower_bound: float
-    encoder: Array
+    _encoder: Any = field(repr=False, compare=False)  # the array, or a builder of it
     output_marginal: Array
     beta: float
     iterations: int
     converged: bool
     base: float = 2.0
+
+    @property
+    def encoder(self) -> Array:
+        """p(x̂|x) ``(n_x, n_xhat)``, built (once) on first access when the solver deferred it."""
+        if callable(self._encoder):
+            object.__setattr__(self, "_encoder", self._encoder())
+        return self._encoder
 
     @property
     def gap(self) -> float:
@@ -133,7 +142,7 @@ def solution_from_marginal(
     q: Array,
     xp: Any,
     kernel: tuple[Array, Array] | None = None,
-) -> tuple[Array, Array, float, float]:
+) -> tuple[Array | Callable[[], Array], Array, float, float]:
     r"""Encoder, output marginal, rate (nats) and distortion of the BA encoder built from q.
 
     .. math:: p(\hat x|x) = \frac{q(\hat x)\, e^{-\beta d(x, \hat x)}}{Z(x, \beta)}, \qquad
@@ -145,7 +154,9 @@ def solution_from_marginal(
     encoder is zero elsewhere). ``kernel``, when given, is CNM's
     :math:`(e^{-\beta (d - \min_{\hat x} d)}_{:, \text{support}},\ \min_{\hat x} d)`
     (shapes ``(n_x, m)``, ``(n_x,)``): the encoder is then that block scaled, with no
-    exponentials, unless some Z(x) would underflow.
+    exponentials, unless some Z(x) would underflow. When q has zeros, the dense encoder is
+    returned as a zero-argument builder (the scatter of the support's columns), which
+    :attr:`RDSolution.encoder` calls on first access.
     """
     support = xp.nonzero(q > 0)[0]  # (m,)
     q_s = xp.take(q, support)  # (m,)
@@ -173,13 +184,18 @@ def solution_from_marginal(
     if int(support.shape[0]) == n_xhat:
         return enc_s, marg_s, rate, distortion
     if isinstance(enc_s, np.ndarray):  # NumPy: scatter the columns in place
-        encoder = np.zeros((n_x, n_xhat), dtype=enc_s.dtype)
+
+        def build() -> Array:
+            encoder = np.zeros((n_x, n_xhat), dtype=enc_s.dtype)
+            encoder[:, support] = enc_s
+            return encoder
+
         marginal = np.zeros(n_xhat, dtype=enc_s.dtype)
-        encoder[:, support], marginal[support] = enc_s, marg_s
-        return encoder, marginal, rate, distortion
+        marginal[support] = marg_s
+        return build, marginal, rate, distortion
     positions = xp.arange(n_xhat, device=array_api_compat.device(d))  # (n_xhat,)
     scatter = xp.astype(positions[:, None] == support[None, :], d.dtype)  # (n_xhat, m)
-    return enc_s @ scatter.T, scatter @ marg_s, rate, distortion
+    return (lambda: enc_s @ scatter.T), scatter @ marg_s, rate, distortion
 
 
 def _expected_distortion(
@@ -395,7 +411,7 @@ def solve_validated(
                 rate=float(small.rate[0]) / unit,
                 distortion=float(small.distortion[0]),
                 lower_bound=float(small.rate[0] - small.gap[0]) / unit,
-                encoder=small.encoder[0],
+                _encoder=small.encoder[0],
                 output_marginal=small.output_marginal[0],
                 beta=beta,
                 iterations=int(small.iterations[0]),
@@ -429,7 +445,7 @@ def solve_validated(
         rate=rate / unit,
         distortion=dist,
         lower_bound=(rate - gap) / unit,
-        encoder=encoder,
+        _encoder=encoder,
         output_marginal=marginal,
         beta=beta,
         iterations=iterations,

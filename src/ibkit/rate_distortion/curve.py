@@ -193,7 +193,7 @@ def _solve_points(
                 rate=float(small.rate[index]) / unit,
                 distortion=float(small.distortion[index]),
                 lower_bound=float(small.rate[index] - small.gap[index]) / unit,
-                encoder=small.encoder[index],
+                _encoder=small.encoder[index],
                 output_marginal=small.output_marginal[index],
                 beta=float(beta),
                 iterations=int(small.iterations[index]),
