@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import logit
-from scipy.stats import gmean
 
 from ..exceptions import InvalidParameterError
 
@@ -45,6 +44,8 @@ class BoostedTrees:
 def _initial_raw(y_encoded: np.ndarray, n_classes: int) -> np.ndarray:
     """The prior's raw score ``(T,)``: symmetric multinomial logit log(p/gmean p), or the
     logit of p(class 1) for two classes (probabilities clipped to [eps, 1 − eps])."""
+    from scipy.stats import gmean  # lazily: scipy.stats is slow to import, and fragile
+
     prior = np.bincount(y_encoded, minlength=n_classes) / y_encoded.size
     eps = np.finfo(np.float64).eps
     prior = np.clip(prior, eps, 1 - eps, dtype=np.float64)
