@@ -1,4 +1,4 @@
-"""The numba kernels (k-d tree, brute force, rank counts) against SciPy's cKDTree fallback.
+"""The numba kernels (grid, k-d tree, brute force, rank counts) against SciPy's cKDTree fallback.
 
 Every path must give the same k-th distances, the same counts and hence the same KSG estimate;
 the numba cases run where numba is installed (``ibkit[fast]``), the SciPy path everywhere.
@@ -19,17 +19,24 @@ import ibkit as ib
 from ibkit import _jit
 from ibkit.estimators import _neighbors, correlated_gaussian
 
-# (HAVE_NUMBA, force brute force): the SciPy path, numba's k-d tree, numba's brute force.
-BACKENDS = [(False, None)] + ([(True, False), (True, True)] if _jit.HAVE_NUMBA else [])
-IDS = {(False, None): "scipy", (True, False): "numba-tree", (True, True): "numba-brute"}
+# (HAVE_NUMBA, force brute force, allow the grid): the SciPy path, numba's k-d tree, numba's
+# brute force, numba's grid (2-D to 6-D k-NN searches; the tree elsewhere).
+BACKENDS = [(False, None, None)] + (
+    [(True, False, False), (True, True, False), (True, False, True)] if _jit.HAVE_NUMBA else [])
+IDS = {(False, None, None): "scipy", (True, False, False): "numba-tree",
+       (True, True, False): "numba-brute", (True, False, True): "numba-grid"}
+
+
+def _select(monkeypatch, use_numba, brute, grid) -> None:
+    monkeypatch.setattr(_neighbors, "HAVE_NUMBA", use_numba)
+    if brute is not None:
+        monkeypatch.setattr(_neighbors, "_use_brute", lambda n, dim: brute)
+        monkeypatch.setattr(_neighbors, "_use_grid", lambda n, dim: grid and 2 <= dim <= 6)
 
 
 @pytest.fixture(params=BACKENDS, ids=[IDS[b] for b in BACKENDS])
 def backend(request, monkeypatch):
-    use_numba, brute = request.param
-    monkeypatch.setattr(_neighbors, "HAVE_NUMBA", use_numba)
-    if brute is not None:
-        monkeypatch.setattr(_neighbors, "_use_brute", lambda n, dim: brute)
+    _select(monkeypatch, *request.param)
     return request.param
 
 
@@ -38,7 +45,7 @@ def _points(seed: int, n: int, dim: int, grid: float) -> np.ndarray:
     return np.round(pts / grid) * grid if grid else pts
 
 
-@pytest.mark.parametrize("dim", [1, 2, 3, 5, 13])
+@pytest.mark.parametrize("dim", [1, 2, 3, 4, 5, 13])
 @pytest.mark.parametrize("grid", [0.0, 0.5])
 def test_kth_neighbors_equal_ckdtree(backend, dim, grid):
     # grid > 0: lattice points, many exactly equal distances (ties at the k-th neighbour)
@@ -78,9 +85,8 @@ def test_ksg_is_the_same_on_every_backend(method, dx, dy, monkeypatch):
     x = np.hstack([x, rng.standard_normal((900, dx - 1))])
     y = np.hstack([y, rng.standard_normal((900, dy - 1))])
     values = []
-    for use_numba, brute in BACKENDS:
-        monkeypatch.setattr(_neighbors, "HAVE_NUMBA", use_numba)
-        monkeypatch.setattr(_neighbors, "_use_brute", lambda n, dim, b=brute: bool(b))
+    for use_numba, brute, grid in BACKENDS:
+        _select(monkeypatch, use_numba, bool(brute), bool(grid))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ib.estimators.EstimatorWarning)  # 14-D joint
             values.append(ib.estimate_mi(x, y, method=method, base=math.e, k=4).value)

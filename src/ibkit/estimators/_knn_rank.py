@@ -2,7 +2,8 @@ r"""Exact 2-D max-norm radius counts by ranks and a Fenwick tree (numba, ``ibkit
 
 For a 2-D marginal the box :math:`[x_i \pm r_i] \times [y_i \pm r_i]` is, in ranks, a rectangle
 :math:`[a_i, b_i) \times [c_i, e_i)` (binary searches on the sorted coordinates, testing the
-predicate ``|s - v| <= r`` itself, so ties and rounding are handled exactly). Its population is
+predicate ``|s - v| <= r`` itself, so ties and rounding are handled exactly; sixteen searches
+run in lockstep, so their cache misses overlap). Its population is
 
 .. math:: c_i = D(b_i, e_i) - D(a_i, e_i) - D(b_i, c_i) + D(a_i, c_i),\qquad
           D(a, c) = \#\{j : \mathrm{rank}_x(j) < a,\ \mathrm{rank}_y(j) < c\},
@@ -25,38 +26,28 @@ from .._jit import njit, prange
 __all__ = ["rank_bounds", "rank_count_1d", "rank_count_2d"]
 
 
-@njit()
-def _first_false_up(s: np.ndarray, v: float, r: float, pos: int) -> int:
-    """First ``j > pos`` with ``s_j - v > r``, given ``s_pos - v <= r``: gallop, then bisect."""
-    n, step, a = s.shape[0], 1, np.int64(pos)  # signed: prange indices may be unsigned
-    while a + step < n and s[a + step] - v <= r:
-        a += step
-        step *= 2
-    b = min(n, a + step)  # s[a] passes, s[b] fails (or b == n)
-    while b - a > 1:
-        m = (a + b) // 2
-        if s[m] - v <= r:
-            a = m
-        else:
-            b = m
-    return b
+LANES = 16  # binary searches run in lockstep (their memory loads overlap)
 
 
 @njit()
-def _first_true_down(s: np.ndarray, v: float, r: float, pos: int) -> int:
-    """First ``j <= pos`` with ``v - s_j <= r`` (true at ``pos``): gallop down, then bisect."""
-    step, b = 1, np.int64(pos)
-    while b - step >= 0 and v - s[b - step] <= r:
-        b -= step
-        step *= 2
-    a = max(-1, b - step)  # s[b] passes, s[a] fails (or a == -1)
-    while b - a > 1:
-        m = (a + b) // 2
-        if v - s[m] <= r:
-            b = m
-        else:
-            a = m
-    return b
+def _searches(s, v, r, t0: int, nl: int, upper: bool, base) -> None:
+    """``base[l]`` = number of leading ``j`` with ``s_j - v <= r`` (``upper``) or with
+    ``v - s_j > r`` (else), for the ``nl`` queries ``v[t0 + l], r[t0 + l]``: branch-free
+    binary searches on a monotone predicate, all lanes one halving step at a time."""
+    base[:nl] = 0
+    length = s.shape[0]
+    while length > 1:
+        half = length // 2
+        for lane in range(nl):
+            j = base[lane] + half - 1
+            d = s[j] - v[t0 + lane] if upper else v[t0 + lane] - s[j]
+            ok = d <= r[t0 + lane] if upper else d > r[t0 + lane]
+            base[lane] += half if ok else 0
+        length -= half
+    for lane in range(nl):
+        j = base[lane]
+        d = s[j] - v[t0 + lane] if upper else v[t0 + lane] - s[j]
+        base[lane] += (d <= r[t0 + lane]) if upper else (d > r[t0 + lane])
 
 
 @njit(parallel=True)
@@ -66,15 +57,21 @@ def rank_bounds(s: np.ndarray, order: np.ndarray, radius: np.ndarray):
     ``s = v[order]`` is sorted, ``order (n,)`` the sorting permutation, ``radius (n,)``.
 
     ``[lo_i, hi_i)`` are the sorted positions with ``|s_j - v_i| <= r_i`` (``r_i >= 0``). Both
-    predicates are monotone in ``s_j`` under rounding, so the searches (from the point's own
-    position outwards) are exact.
+    predicates are monotone in ``s_j`` under rounding, so the binary searches are exact.
     """
     n = s.shape[0]
+    r = radius[order]  # (n,): radii in sorted order
     lo, hi = np.empty(n, np.int64), np.empty(n, np.int64)
-    for t in prange(n):
-        i = order[t]
-        hi[i] = _first_false_up(s, s[t], radius[i], t)
-        lo[i] = _first_true_down(s, s[t], radius[i], t)
+    for block in prange((n + LANES - 1) // LANES):
+        t0 = block * LANES
+        nl = min(LANES, n - t0)
+        base = np.empty(LANES, np.int64)
+        _searches(s, s, r, t0, nl, True, base)
+        for lane in range(nl):
+            hi[order[t0 + lane]] = base[lane]
+        _searches(s, s, r, t0, nl, False, base)
+        for lane in range(nl):
+            lo[order[t0 + lane]] = base[lane]
     return lo, hi
 
 
