@@ -20,12 +20,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .._array import Array, logsumexp
 from .._fixed_point import StepResult, normalize_log
+from .._jit import HAVE_NUMBA
+from ._ba_jit import kernel_matrix, log_update, source_weights
 
 __all__ = ["KernelUnderflow", "LinearKernel", "LogKernel"]
 
 _TINY_Z = 1e-200  # below this the matrix–vector form would lose p(x)/Z(x) to overflow
+_JIT = HAVE_NUMBA  # compiled elementwise passes on NumPy float64 input; tests switch it off
 
 
 class KernelUnderflow(ArithmeticError):
@@ -49,7 +54,9 @@ class LinearKernel:
 
     Each row of K has maximum 1, so Z(x) only underflows when q puts (almost) no mass near
     x's nearest reproduction point; that case raises :class:`KernelUnderflow`.
-    One call costs two matrix–vector products with the (n_x, n_xhat) matrix K.
+    One call costs two matrix–vector products with the (n_x, n_xhat) matrix K. On NumPy
+    float64 input with numba the work around them is two compiled loops into reused buffers
+    (:mod:`._ba_jit`; the same numbers to rounding), otherwise array-API operations.
     """
 
     def __init__(self, px: Array, distortion: Array, beta: float, xp: Any) -> None:
@@ -57,10 +64,21 @@ class LinearKernel:
         self.xp = xp
         self.px = px
         self.support = px > 0
-        self.kernel = xp.exp(-beta * (distortion - shift))  # (n_x, n_xhat)
         self.offset = beta * float(xp.sum(px * shift[:, 0]))
+        self._jit = _JIT and all(
+            isinstance(a, np.ndarray) and a.dtype == np.float64 for a in (px, distortion)
+        )
+        if self._jit:  # K in one buffer; z, w, c reused across calls
+            self.kernel = kernel_matrix(distortion, shift, beta)  # (n_x, n_xhat)
+            n_x, n_xhat = distortion.shape
+            self._q, self._c = np.empty(n_xhat), np.empty(n_xhat)  # (n_xhat,)
+            self._z, self._w = np.empty(n_x), np.empty(n_x)  # (n_x,)
+        else:
+            self.kernel = xp.exp(-beta * (distortion - shift))  # (n_x, n_xhat)
 
     def __call__(self, theta: Array) -> StepResult:
+        if self._jit and isinstance(theta, np.ndarray) and theta.dtype == np.float64:
+            return self._compiled(theta)
         xp = self.xp
         q = xp.exp(theta)  # (n_xhat,)
         z = self.kernel @ q  # (n_x,)
@@ -72,6 +90,18 @@ class LinearKernel:
         log_c = xp.log(xp.clip(c, min=1e-300))
         objective = -float(xp.sum(self.px * xp.log(safe_z))) + self.offset
         return StepResult(normalize_log(theta + log_c, xp), objective, _gap_nats(theta, log_c, xp))
+
+    def _compiled(self, theta: np.ndarray) -> StepResult:
+        """The same map with the two compiled passes of :mod:`._ba_jit` around BLAS."""
+        np.exp(theta, out=self._q)  # (n_xhat,)
+        np.matmul(self.kernel, self._q, out=self._z)  # (n_x,)
+        z_min, sum_p_log_z = source_weights(self._z, self.px, self._w)
+        if z_min < _TINY_Z:
+            raise KernelUnderflow
+        np.matmul(self._w, self.kernel, out=self._c)  # (n_xhat,)
+        next_theta = np.empty_like(theta)  # (n_xhat,)
+        gap = log_update(theta, self._c, next_theta)
+        return StepResult(next_theta, self.offset - sum_p_log_z, max(gap, 0.0))
 
 
 class LogKernel:
